@@ -23,6 +23,7 @@
 #ifndef _UAPI_LINUX_AIOS_H
 #define _UAPI_LINUX_AIOS_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
@@ -40,30 +41,31 @@ enum aios_prio {
 	AIOS_PRIO_LOW		= 3,
 	__AIOS_PRIO_MAX,
 };
+
 #define AIOS_PRIO_MAX		(__AIOS_PRIO_MAX - 1)
 
 /* Capability bits (struct aios_caps, AIOS_A_CAPS, AIOS_AGENT_A_CAPS). */
-#define AIOS_CAP_SPAWN_AGENT	(1ULL << 0)
-#define AIOS_CAP_KILL_AGENT	(1ULL << 1)
-#define AIOS_CAP_ALLOC_MEMORY	(1ULL << 2)
-#define AIOS_CAP_ACCESS_FS	(1ULL << 3)
-#define AIOS_CAP_ACCESS_NET	(1ULL << 4)
-#define AIOS_CAP_ACCESS_GPU	(1ULL << 5)
-#define AIOS_CAP_ACCESS_IO	(1ULL << 6)
-#define AIOS_CAP_ADMIN		(1ULL << 7)
-#define AIOS_CAP_ALL		((1ULL << 8) - 1)
+#define AIOS_CAP_SPAWN_AGENT	_BITULL(0)
+#define AIOS_CAP_KILL_AGENT	_BITULL(1)
+#define AIOS_CAP_ALLOC_MEMORY	_BITULL(2)
+#define AIOS_CAP_ACCESS_FS	_BITULL(3)
+#define AIOS_CAP_ACCESS_NET	_BITULL(4)
+#define AIOS_CAP_ACCESS_GPU	_BITULL(5)
+#define AIOS_CAP_ACCESS_IO	_BITULL(6)
+#define AIOS_CAP_ADMIN		_BITULL(7)
+#define AIOS_CAP_ALL		(_BITULL(8) - 1)
 #define AIOS_CAP_DEFAULT	(AIOS_CAP_SPAWN_AGENT | AIOS_CAP_ALLOC_MEMORY)
 
 /*
  * Feature bits reported by AIOS_IOC_API.  A subsystem's bit is set only
  * when this module implements it; userspace must test before use.
  */
-#define AIOS_FEAT_AGENTS	(1ULL << 0)	/* registry, spawn/kill/migrate */
-#define AIOS_FEAT_CAPS		(1ULL << 1)	/* capabilities, denial reasons */
-#define AIOS_FEAT_AUDIT		(1ULL << 2)	/* audit ring + events */
-#define AIOS_FEAT_QUEUES	(1ULL << 3)	/* task scheduler queues */
-#define AIOS_FEAT_GPU		(1ULL << 4)	/* GPU claims */
-#define AIOS_FEAT_IPC		(1ULL << 5)	/* typed agent IPC */
+#define AIOS_FEAT_AGENTS	_BITULL(0)	/* registry, spawn/kill/migrate */
+#define AIOS_FEAT_CAPS		_BITULL(1)	/* capabilities, denial reasons */
+#define AIOS_FEAT_AUDIT		_BITULL(2)	/* audit ring + events */
+#define AIOS_FEAT_QUEUES	_BITULL(3)	/* task scheduler queues */
+#define AIOS_FEAT_GPU		_BITULL(4)	/* GPU claims */
+#define AIOS_FEAT_IPC		_BITULL(5)	/* typed agent IPC */
 
 /*
  * Operation types, as recorded in the audit ring and reported in denials.
@@ -82,6 +84,12 @@ enum aios_op {
 	AIOS_OP_AUDIT_CONFIG	= 0x09,	/* object: new ring size */
 
 	AIOS_OP_QUEUE_BASE	= 0x10,
+	AIOS_OP_QUEUE_CREATE	= 0x10,	/* object: queue id */
+	AIOS_OP_QUEUE_DESTROY	= 0x11,	/* object: queue id */
+	AIOS_OP_TASK_SUBMIT	= 0x12,	/* object: task id (0 if refused) */
+	AIOS_OP_TASK_CANCEL	= 0x13,	/* object: task id */
+	AIOS_OP_TASK_FAIL	= 0x14,	/* object: task id; result: why */
+	AIOS_OP_TASK_REQUEUE	= 0x15,	/* object: task id (worker died) */
 	AIOS_OP_GPU_BASE	= 0x20,
 	AIOS_OP_IPC_BASE	= 0x30,
 };
@@ -118,6 +126,7 @@ struct aios_api {
 	__u64 reserved[4];	/* must be 0 */
 	__u16 struct_size[AIOS_IOC_NR_MAX];	/* out */
 };
+
 #define AIOS_API_SIZE_VER0	sizeof(struct aios_api)
 
 /*
@@ -138,6 +147,7 @@ struct aios_register {
 	__u64 caps;		/* out: effective capabilities */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_REGISTER_SIZE_VER0	sizeof(struct aios_register)
 
 /* Agent states (aios_agent_info.state, AIOS_AGENT_A_STATE). */
@@ -163,6 +173,7 @@ struct aios_agent_info {
 	char name[AIOS_NAME_MAX];	/* out */
 	__u64 reserved[4];	/* must be 0 */
 };
+
 #define AIOS_AGENT_INFO_SIZE_VER0	sizeof(struct aios_agent_info)
 
 /*
@@ -175,9 +186,9 @@ struct aios_agent_info {
  * caller just forked), otherwise the caller's.  Returns a new file
  * descriptor for the child agent in "fd".
  */
-#define AIOS_SPAWN_CAPS		(1U << 0)
-#define AIOS_SPAWN_PIDFD	(1U << 1)
-#define AIOS_SPAWN_CLOEXEC	(1U << 2)
+#define AIOS_SPAWN_CAPS		_BITUL(0)
+#define AIOS_SPAWN_PIDFD	_BITUL(1)
+#define AIOS_SPAWN_CLOEXEC	_BITUL(2)
 #define AIOS_SPAWN_FLAGS	(AIOS_SPAWN_CAPS | AIOS_SPAWN_PIDFD | \
 				 AIOS_SPAWN_CLOEXEC)
 
@@ -193,6 +204,7 @@ struct aios_spawn {
 	__u32 reserved0;	/* must be 0 */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_SPAWN_SIZE_VER0	sizeof(struct aios_spawn)
 
 /*
@@ -205,7 +217,7 @@ struct aios_spawn {
  * or not the signal could be delivered; its file turns into an orphan
  * on which every call fails with ENOLINK.
  */
-#define AIOS_KILL_PGRP		(1U << 0)
+#define AIOS_KILL_PGRP		_BITUL(0)
 #define AIOS_KILL_FLAGS		(AIOS_KILL_PGRP)
 
 struct aios_kill {
@@ -216,6 +228,7 @@ struct aios_kill {
 	__u32 reserved0;	/* must be 0 */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_KILL_SIZE_VER0	sizeof(struct aios_kill)
 
 /*
@@ -236,6 +249,7 @@ struct aios_migrate {
 	__u32 reserved0;	/* must be 0 */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_MIGRATE_SIZE_VER0	sizeof(struct aios_migrate)
 
 /*
@@ -266,6 +280,7 @@ struct aios_caps {
 	__u64 op_id;		/* out: audit operation id */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_CAPS_SIZE_VER0	sizeof(struct aios_caps)
 
 /*
@@ -284,6 +299,7 @@ struct aios_denial {
 	char reason[AIOS_REASON_MAX];	/* out: "KILL_AGENT required" */
 	__u64 reserved[2];	/* must be 0 */
 };
+
 #define AIOS_DENIAL_SIZE_VER0	sizeof(struct aios_denial)
 
 /*
@@ -295,7 +311,221 @@ struct aios_noop {
 	__u32 flags;		/* must be 0 */
 	__u64 reserved[1];	/* must be 0 */
 };
+
 #define AIOS_NOOP_SIZE_VER0	sizeof(struct aios_noop)
+
+/* ---- task scheduler queues (ioctl numbers 0x10-0x1f) ---------------- */
+
+#define AIOS_QUEUE_NAME_MAX	32	/* queue name, including the NUL */
+
+/* Scheduling algorithms (AIOS_QUEUE_A_ALGO). */
+enum aios_queue_algo {
+	AIOS_ALGO_FIFO		= 0,	/* strict arrival order */
+	AIOS_ALGO_ROUND_ROBIN	= 1,	/* arrival order, time slices, yield */
+	AIOS_ALGO_PRIORITY	= 2,	/* class order with aging */
+	__AIOS_ALGO_MAX,
+};
+
+/* Task states (aios_task_wait.state, AIOS_TASK_A_STATE). */
+enum aios_task_state {
+	AIOS_TASK_QUEUED	= 0,	/* waiting for a worker */
+	AIOS_TASK_RUNNING	= 1,	/* fetched by a worker */
+	AIOS_TASK_DONE		= 2,	/* completed, result available */
+	AIOS_TASK_FAILED	= 3,	/* see enum aios_task_fail */
+	AIOS_TASK_CANCELLED	= 4,	/* cancelled by its submitter/admin */
+};
+
+/* Why a task failed (aios_task_wait.fail, AIOS_TASK_A_FAIL). */
+enum aios_task_fail {
+	AIOS_FAIL_NONE		= 0,
+	AIOS_FAIL_WORKER	= 1,	/* the worker completed it with an error */
+	AIOS_FAIL_WORKER_DIED	= 2,	/* workers died more than max_retries */
+	AIOS_FAIL_DEADLINE	= 3,	/* deadline passed before it finished */
+	AIOS_FAIL_QUEUE_DESTROYED = 4,	/* its queue was destroyed (forced) */
+	AIOS_FAIL_SUBMITTER_DIED = 5,	/* submitter went away; discarded */
+};
+
+/*
+ * Poll bits of an agent file.  POLLIN is set with any of them.
+ *  AIOS_POLL_TASK:   a task can be fetched from a queue this file
+ *                    attached to (AIOS_IOC_QUEUE_ATTACH).
+ *  AIOS_POLL_RESULT: a task this agent submitted reached a final state
+ *                    and can be collected with AIOS_IOC_TASK_WAIT.
+ *  AIOS_POLL_MSG:    a message is waiting in this agent's mailbox.
+ */
+#define AIOS_POLL_TASK		0x0040	/* POLLRDNORM */
+#define AIOS_POLL_RESULT	0x0080	/* POLLRDBAND */
+#define AIOS_POLL_MSG		0x0400	/* POLLMSG */
+
+/*
+ * AIOS_IOC_QUEUE_ATTACH - serve (or stop serving) a queue as a worker.
+ * Only affects poll readiness and AIOS_IOC_TASK_FETCH with queue_id 0.
+ */
+#define AIOS_ATTACH_DETACH	_BITUL(0)
+#define AIOS_ATTACH_FLAGS	(AIOS_ATTACH_DETACH)
+
+struct aios_queue_attach {
+	__u32 size;
+	__u32 flags;		/* AIOS_ATTACH_* */
+	__u32 queue_id;
+	__u32 reserved0;	/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_QUEUE_ATTACH_SIZE_VER0	sizeof(struct aios_queue_attach)
+
+/*
+ * AIOS_IOC_TASK_SUBMIT - queue a task.
+ *
+ * payload_len must not exceed the queue's max_payload (EMSGSIZE).  When
+ * the queue is at max_depth the call blocks until there is room, or
+ * fails with EAGAIN under AIOS_SUBMIT_NONBLOCK.  deadline_ns (absolute
+ * CLOCK_MONOTONIC, 0 = none) fails the task with AIOS_FAIL_DEADLINE if it
+ * has not completed by then.  Payload memory is charged to the caller's
+ * memory cgroup; without AIOS_CAP_ALLOC_MEMORY an agent may only have
+ * a small quota (module parameter) of payload bytes queued.
+ */
+#define AIOS_SUBMIT_NONBLOCK	_BITUL(0)
+#define AIOS_SUBMIT_FLAGS	(AIOS_SUBMIT_NONBLOCK)
+
+struct aios_task_submit {
+	__u32 size;
+	__u32 flags;		/* AIOS_SUBMIT_* */
+	__u32 queue_id;
+	__u32 prio;		/* enum aios_prio */
+	__u64 payload;		/* user pointer */
+	__u32 payload_len;
+	__u32 reserved0;	/* must be 0 */
+	__u64 deadline_ns;
+	__u64 task_id;		/* out */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_SUBMIT_SIZE_VER0	sizeof(struct aios_task_submit)
+
+/*
+ * AIOS_IOC_TASK_FETCH - take the next task of a queue as its worker.
+ *
+ * queue_id 0 means any attached queue.  Waits up to timeout_ms (-1:
+ * forever) or fails with EAGAIN at once under AIOS_FETCH_NONBLOCK; a
+ * queue already running max_concurrent tasks has nothing to fetch.  If
+ * payload_cap is smaller than the task's payload, nothing is taken,
+ * payload_len reports the size and the call fails with EMSGSIZE.
+ * context_ref is the reference the worker gave when it last yielded this
+ * task (0: a fresh start); slice_ns is the time slice of a ROUND_ROBIN
+ * queue (0: none).
+ */
+#define AIOS_FETCH_NONBLOCK	_BITUL(0)
+#define AIOS_FETCH_FLAGS	(AIOS_FETCH_NONBLOCK)
+
+struct aios_task_fetch {
+	__u32 size;
+	__u32 flags;		/* AIOS_FETCH_* */
+	__u32 queue_id;
+	__s32 timeout_ms;
+	__u64 payload;		/* user pointer */
+	__u32 payload_cap;
+	__u32 payload_len;	/* out */
+	__u64 task_id;		/* out */
+	__u64 submitter_id;	/* out */
+	__u64 context_ref;	/* out */
+	__u64 slice_ns;		/* out */
+	__u32 prio;		/* out */
+	__u32 fetched_queue_id;	/* out */
+	__u32 runs;		/* out: 1 on the first run, +1 per resume */
+	__u32 reserved0;	/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_FETCH_SIZE_VER0	sizeof(struct aios_task_fetch)
+
+/*
+ * AIOS_IOC_TASK_PROGRESS - report progress of a running task.  Only its
+ * worker may.  should_yield is 1 when a ROUND_ROBIN slice has run out and
+ * the worker should complete it with AIOS_COMPLETE_YIELD.
+ */
+struct aios_task_progress {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 task_id;
+	__u32 percent;		/* 0..100 */
+	__u32 should_yield;	/* out */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_PROGRESS_SIZE_VER0	sizeof(struct aios_task_progress)
+
+/*
+ * AIOS_IOC_TASK_COMPLETE - finish, fail or yield a running task.  Only
+ * the worker that fetched it may (EPERM); a task already final gives
+ * EALREADY.  error 0 means success with result/result_len (at most the
+ * queue's max_payload); a negative errno fails the task
+ * (AIOS_FAIL_WORKER).  AIOS_COMPLETE_YIELD puts the task at the back of
+ * its queue with context_ref to be handed to the next fetch.
+ */
+#define AIOS_COMPLETE_YIELD	_BITUL(0)
+#define AIOS_COMPLETE_FLAGS	(AIOS_COMPLETE_YIELD)
+
+struct aios_task_complete {
+	__u32 size;
+	__u32 flags;		/* AIOS_COMPLETE_* */
+	__u64 task_id;
+	__s32 error;		/* 0 or negative errno */
+	__u32 result_len;
+	__u64 result;		/* user pointer */
+	__u64 context_ref;	/* with AIOS_COMPLETE_YIELD */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_COMPLETE_SIZE_VER0	sizeof(struct aios_task_complete)
+
+/*
+ * AIOS_IOC_TASK_WAIT - wait for a task this agent submitted.
+ *
+ * Only the submitter (or an admin) may wait (EPERM); unknown ids give
+ * ENOENT.  Waits up to timeout_ms (-1: forever) for a final state;
+ * under AIOS_WAIT_NONBLOCK returns the current state at once (that is
+ * "poll").  When the task is final and the result fits in result_cap,
+ * the result is copied out and the task is released (a second wait gives
+ * ENOENT) unless AIOS_WAIT_PEEK is set.  A result larger than
+ * result_cap fails with EMSGSIZE and result_len set, releasing nothing.
+ * A wait that times out fails with ETIMEDOUT, with state filled in.
+ */
+#define AIOS_WAIT_NONBLOCK	_BITUL(0)
+#define AIOS_WAIT_PEEK		_BITUL(1)
+#define AIOS_WAIT_FLAGS		(AIOS_WAIT_NONBLOCK | AIOS_WAIT_PEEK)
+
+struct aios_task_wait {
+	__u32 size;
+	__u32 flags;		/* AIOS_WAIT_* */
+	__u64 task_id;
+	__s32 timeout_ms;
+	__u32 result_cap;
+	__u64 result;		/* user pointer */
+	__u32 result_len;	/* out */
+	__u32 state;		/* out: enum aios_task_state */
+	__u32 fail;		/* out: enum aios_task_fail */
+	__s32 error;		/* out: the worker's error, or -errno of fail */
+	__u32 progress;		/* out: percent */
+	__u32 runs;		/* out */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_WAIT_SIZE_VER0	sizeof(struct aios_task_wait)
+
+/*
+ * AIOS_IOC_TASK_CANCEL - cancel a task this agent submitted (or any, as
+ * admin).  A queued task is removed at once; a running task is marked
+ * cancelled and its worker's completion is discarded.
+ */
+struct aios_task_cancel {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 task_id;
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_TASK_CANCEL_SIZE_VER0	sizeof(struct aios_task_cancel)
 
 #define AIOS_IOC_API		_IOWR(AIOS_IOC_MAGIC, 0x00, struct aios_api)
 #define AIOS_IOC_REGISTER	_IOWR(AIOS_IOC_MAGIC, 0x01, struct aios_register)
@@ -307,7 +537,14 @@ struct aios_noop {
 #define AIOS_IOC_LAST_DENIAL	_IOWR(AIOS_IOC_MAGIC, 0x07, struct aios_denial)
 #define AIOS_IOC_NOOP		_IOW(AIOS_IOC_MAGIC, 0x08, struct aios_noop)
 /* 0x09-0x0f: core, reserved */
-/* 0x10-0x1f: task queues, 0x20-0x2f: GPU, 0x30-0x3f: IPC */
+#define AIOS_IOC_QUEUE_ATTACH	_IOW(AIOS_IOC_MAGIC, 0x10, struct aios_queue_attach)
+#define AIOS_IOC_TASK_SUBMIT	_IOWR(AIOS_IOC_MAGIC, 0x11, struct aios_task_submit)
+#define AIOS_IOC_TASK_FETCH	_IOWR(AIOS_IOC_MAGIC, 0x12, struct aios_task_fetch)
+#define AIOS_IOC_TASK_PROGRESS	_IOWR(AIOS_IOC_MAGIC, 0x13, struct aios_task_progress)
+#define AIOS_IOC_TASK_COMPLETE	_IOW(AIOS_IOC_MAGIC, 0x14, struct aios_task_complete)
+#define AIOS_IOC_TASK_WAIT	_IOWR(AIOS_IOC_MAGIC, 0x15, struct aios_task_wait)
+#define AIOS_IOC_TASK_CANCEL	_IOW(AIOS_IOC_MAGIC, 0x16, struct aios_task_cancel)
+/* 0x17-0x1f: queues, reserved; 0x20-0x2f: GPU, 0x30-0x3f: IPC */
 
 /* ------------------------------------------------------------------ */
 /* Generic netlink family "aios"                                       */
@@ -335,6 +572,10 @@ enum aios_cmd {
 	AIOS_CMD_AUDIT_CONFIG	= 0x09,	/* do, CAP_SYS_ADMIN */
 
 	AIOS_CMD_QUEUE_BASE	= 0x10,
+	AIOS_CMD_QUEUE_CREATE	= 0x10,	/* do: admin */
+	AIOS_CMD_QUEUE_DESTROY	= 0x11,	/* do: admin; AIOS_A_FLAGS FORCE */
+	AIOS_CMD_QUEUE_GET	= 0x12,	/* do: by id or name; dump: all */
+	AIOS_CMD_TASK_GET	= 0x13,	/* dump: tasks (filter queue id) */
 	AIOS_CMD_GPU_BASE	= 0x20,
 	AIOS_CMD_IPC_BASE	= 0x30,
 
@@ -342,9 +583,13 @@ enum aios_cmd {
 	AIOS_CMD_NTF_AGENT_DEL	= 0x81,	/* AIOS_A_AGENT, AIOS_A_REASON */
 	AIOS_CMD_NTF_CAPS	= 0x82,	/* AIOS_A_AGENT */
 	AIOS_CMD_NTF_AUDIT	= 0x83,	/* AIOS_A_AUDIT */
+	AIOS_CMD_NTF_QUEUE_NEW	= 0x84,	/* AIOS_A_QUEUE */
+	AIOS_CMD_NTF_QUEUE_DEL	= 0x85,	/* AIOS_A_QUEUE */
+	AIOS_CMD_NTF_TASK_FAILED = 0x86,	/* AIOS_A_TASK */
 
 	__AIOS_CMD_MAX,
 };
+
 #define AIOS_CMD_MAX		(__AIOS_CMD_MAX - 1)
 
 /* Why an agent went away (AIOS_A_REASON in AIOS_CMD_NTF_AGENT_DEL). */
@@ -377,10 +622,14 @@ enum aios_attr {
 	AIOS_A_STATUS,		/* nest, enum aios_status_attr */
 	AIOS_A_REASON,		/* u32, enum aios_exit_reason */
 
-	/* queue, GPU and IPC attributes get their own nests here */
+	AIOS_A_QUEUE,		/* nest, enum aios_queue_attr */
+	AIOS_A_TASK,		/* nest, enum aios_task_attr */
+
+	/* GPU and IPC attributes get their own nests here */
 
 	__AIOS_A_MAX,
 };
+
 #define AIOS_A_MAX		(__AIOS_A_MAX - 1)
 
 enum aios_agent_attr {
@@ -398,6 +647,7 @@ enum aios_agent_attr {
 	AIOS_AGENT_A_CPUS,	/* binary cpumask (u64 words) */
 	__AIOS_AGENT_A_MAX,
 };
+
 #define AIOS_AGENT_A_MAX	(__AIOS_AGENT_A_MAX - 1)
 
 enum aios_audit_attr {
@@ -413,6 +663,7 @@ enum aios_audit_attr {
 	AIOS_AUDIT_A_CAP,	/* u64, capability bits required */
 	__AIOS_AUDIT_A_MAX,
 };
+
 #define AIOS_AUDIT_A_MAX	(__AIOS_AUDIT_A_MAX - 1)
 
 enum aios_status_attr {
@@ -426,11 +677,73 @@ enum aios_status_attr {
 	AIOS_STATUS_A_AUDIT_RING_SIZE,	/* u32 */
 	AIOS_STATUS_A_AUDIT_NEXT_SEQ,	/* u64: seq the next record gets */
 	AIOS_STATUS_A_AUDIT_FIRST_SEQ,	/* u64: oldest record still held */
-	AIOS_STATUS_A_AUDIT_LOST,	/* u64: records overwritten (or
-					 * dropped by a resize) before
-					 * anyone could read them back */
+	/* u64: records overwritten, or dropped by a resize, so far */
+	AIOS_STATUS_A_AUDIT_LOST,
 	__AIOS_STATUS_A_MAX,
 };
+
 #define AIOS_STATUS_A_MAX	(__AIOS_STATUS_A_MAX - 1)
+
+/* AIOS_A_FLAGS of AIOS_CMD_QUEUE_DESTROY */
+#define AIOS_DESTROY_FORCE	_BITUL(0)
+
+/*
+ * Queue attributes.  CREATE takes NAME (required), ALGO (required),
+ * MAX_CONCURRENT, SLICE_MS, MAX_PAYLOAD, MAX_DEPTH, MAX_RETRIES, AGING_MS;
+ * the rest are statistics in replies.  Latency percentiles come from a
+ * fixed-size log2 histogram and are upper bounds of their bucket.
+ */
+enum aios_queue_attr {
+	AIOS_QUEUE_A_UNSPEC,
+	AIOS_QUEUE_A_PAD,
+	AIOS_QUEUE_A_ID,		/* u32 */
+	AIOS_QUEUE_A_NAME,		/* string, < AIOS_QUEUE_NAME_MAX */
+	AIOS_QUEUE_A_ALGO,		/* u32, enum aios_queue_algo */
+	AIOS_QUEUE_A_MAX_CONCURRENT,	/* u32, >= 1 (default 1) */
+	AIOS_QUEUE_A_SLICE_MS,		/* u32, ROUND_ROBIN slice */
+	AIOS_QUEUE_A_MAX_PAYLOAD,	/* u32, bytes (default 65536) */
+	AIOS_QUEUE_A_MAX_DEPTH,		/* u32, queued tasks (default 1024) */
+	AIOS_QUEUE_A_MAX_RETRIES,	/* u32, requeues after worker death */
+	AIOS_QUEUE_A_AGING_MS,		/* u32, PRIORITY: one class per period */
+	AIOS_QUEUE_A_DEPTH,		/* u32 */
+	AIOS_QUEUE_A_RUNNING,		/* u32 */
+	AIOS_QUEUE_A_SUBMITTED,		/* u64 */
+	AIOS_QUEUE_A_COMPLETED,		/* u64 */
+	AIOS_QUEUE_A_FAILED,		/* u64 */
+	AIOS_QUEUE_A_CANCELLED,		/* u64 */
+	AIOS_QUEUE_A_REQUEUED,		/* u64 */
+	AIOS_QUEUE_A_YIELDED,		/* u64 */
+	AIOS_QUEUE_A_PER_MIN,		/* u64, completions in the last minute */
+	AIOS_QUEUE_A_WAIT_P50_US,	/* u64 */
+	AIOS_QUEUE_A_WAIT_P99_US,	/* u64 */
+	AIOS_QUEUE_A_RUN_P50_US,	/* u64 */
+	AIOS_QUEUE_A_RUN_P99_US,	/* u64 */
+	AIOS_QUEUE_A_KMEM_BYTES,	/* u64, kernel memory held by tasks */
+	__AIOS_QUEUE_A_MAX,
+};
+
+#define AIOS_QUEUE_A_MAX	(__AIOS_QUEUE_A_MAX - 1)
+
+enum aios_task_attr {
+	AIOS_TASK_A_UNSPEC,
+	AIOS_TASK_A_PAD,
+	AIOS_TASK_A_ID,			/* u64 */
+	AIOS_TASK_A_QUEUE_ID,		/* u32 */
+	AIOS_TASK_A_SUBMITTER_ID,	/* u64 */
+	AIOS_TASK_A_WORKER_ID,		/* u64, 0 when not running */
+	AIOS_TASK_A_PRIO,		/* u32 */
+	AIOS_TASK_A_STATE,		/* u32, enum aios_task_state */
+	AIOS_TASK_A_FAIL,		/* u32, enum aios_task_fail */
+	AIOS_TASK_A_ERROR,		/* s32 */
+	AIOS_TASK_A_PROGRESS,		/* u32 */
+	AIOS_TASK_A_RUNS,		/* u32 */
+	AIOS_TASK_A_RETRIES,		/* u32 */
+	AIOS_TASK_A_PAYLOAD_LEN,	/* u32 */
+	AIOS_TASK_A_SUBMIT_NS,		/* u64, CLOCK_MONOTONIC */
+	AIOS_TASK_A_CONTEXT_REF,	/* u64 */
+	__AIOS_TASK_A_MAX,
+};
+
+#define AIOS_TASK_A_MAX		(__AIOS_TASK_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_AIOS_H */
