@@ -92,6 +92,8 @@ enum aios_op {
 	AIOS_OP_TASK_REQUEUE	= 0x15,	/* object: task id (worker died) */
 	AIOS_OP_GPU_BASE	= 0x20,
 	AIOS_OP_IPC_BASE	= 0x30,
+	AIOS_OP_MSG_SEND	= 0x30,	/* object: receiver agent id */
+	AIOS_OP_MSG_POLICY	= 0x31,	/* object: agent id */
 };
 
 /* ------------------------------------------------------------------ */
@@ -527,6 +529,128 @@ struct aios_task_cancel {
 
 #define AIOS_TASK_CANCEL_SIZE_VER0	sizeof(struct aios_task_cancel)
 
+/* ---- typed agent IPC (ioctl numbers 0x30-0x3f) ---------------------- */
+
+#define AIOS_INTENT_MAX		32	/* intent string, including the NUL */
+#define AIOS_GROUP_NAME_MAX	32	/* group name, including the NUL */
+
+/* Declared payload types; the kernel validates every payload. */
+enum aios_msg_type {
+	AIOS_MSG_TEXT		= 0,	/* UTF-8 (RFC 3629), no NUL */
+	AIOS_MSG_NUMBER		= 1,	/* one JSON number literal */
+	AIOS_MSG_JSON		= 2,	/* RFC 8259 text, depth-limited */
+	AIOS_MSG_BINARY		= 3,	/* opaque */
+	__AIOS_MSG_MAX,
+};
+
+/*
+ * AIOS_IOC_MSG_SEND - send a typed message.
+ *
+ * To agent "to", or with AIOS_SEND_GROUP to every member of "group" but
+ * the sender.  The kernel stamps the sender's id.  A payload that does
+ * not match its declared type fails with EINVAL; err_offset and the
+ * agent's last denial (AIOS_IOC_LAST_DENIAL) say where and what was
+ * expected.  A full mailbox blocks up to timeout_ms (-1: forever) or
+ * fails with EAGAIN under AIOS_SEND_NONBLOCK.  An unknown or dead
+ * receiver gives ESRCH; a receiver that dies while we wait, EPIPE; a
+ * receiver outside the sender's allow list, EPERM.
+ */
+#define AIOS_SEND_NONBLOCK	_BITUL(0)
+#define AIOS_SEND_GROUP		_BITUL(1)
+#define AIOS_SEND_FLAGS		(AIOS_SEND_NONBLOCK | AIOS_SEND_GROUP)
+
+struct aios_msg_send {
+	__u32 size;
+	__u32 flags;		/* AIOS_SEND_* */
+	__u64 to;		/* receiver agent id (unless AIOS_SEND_GROUP) */
+	__u32 type;		/* enum aios_msg_type */
+	__u32 payload_len;
+	__u64 payload;		/* user pointer */
+	__u64 correlation_id;	/* 0: none */
+	__s32 timeout_ms;
+	__u32 err_offset;	/* out: byte offset of a type mismatch */
+	char intent[AIOS_INTENT_MAX];	/* non-empty, printable */
+	char group[AIOS_GROUP_NAME_MAX];	/* with AIOS_SEND_GROUP */
+	__u64 msg_id;		/* out */
+	__u32 delivered;	/* out: receivers reached */
+	__u32 reserved0;	/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_MSG_SEND_SIZE_VER0	sizeof(struct aios_msg_send)
+
+/*
+ * AIOS_IOC_MSG_RECV - take (or with AIOS_RECV_PEEK, look at) the oldest
+ * matching message in this agent's mailbox.  Filters: sender id
+ * (AIOS_RECV_FROM) and intent (AIOS_RECV_INTENT).  Waits up to
+ * timeout_ms (-1: forever) or fails with EAGAIN under
+ * AIOS_RECV_NONBLOCK.  A payload larger than payload_cap fails with
+ * EMSGSIZE, payload_len set, and leaves the message queued.
+ */
+#define AIOS_RECV_NONBLOCK	_BITUL(0)
+#define AIOS_RECV_PEEK		_BITUL(1)
+#define AIOS_RECV_FROM		_BITUL(2)
+#define AIOS_RECV_INTENT	_BITUL(3)
+#define AIOS_RECV_FLAGS		(AIOS_RECV_NONBLOCK | AIOS_RECV_PEEK | \
+				 AIOS_RECV_FROM | AIOS_RECV_INTENT)
+
+struct aios_msg_recv {
+	__u32 size;
+	__u32 flags;		/* AIOS_RECV_* */
+	__s32 timeout_ms;
+	__u32 payload_cap;
+	__u64 payload;		/* user pointer */
+	__u64 from_filter;	/* with AIOS_RECV_FROM */
+	char intent_filter[AIOS_INTENT_MAX];	/* with AIOS_RECV_INTENT */
+	__u64 msg_id;		/* out */
+	__u64 from;		/* out: sender agent id */
+	__u64 correlation_id;	/* out */
+	__u64 sent_ns;		/* out: CLOCK_BOOTTIME */
+	__u32 type;		/* out */
+	__u32 payload_len;	/* out */
+	char intent[AIOS_INTENT_MAX];	/* out */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_MSG_RECV_SIZE_VER0	sizeof(struct aios_msg_recv)
+
+/*
+ * AIOS_IOC_MSG_GROUP - join or (AIOS_GROUP_LEAVE) leave a named
+ * broadcast group.  Groups exist while they have members.
+ */
+#define AIOS_GROUP_LEAVE	_BITUL(0)
+#define AIOS_GROUP_FLAGS	(AIOS_GROUP_LEAVE)
+
+struct aios_msg_group {
+	__u32 size;
+	__u32 flags;		/* AIOS_GROUP_* */
+	char name[AIOS_GROUP_NAME_MAX];
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_MSG_GROUP_SIZE_VER0	sizeof(struct aios_msg_group)
+
+/*
+ * AIOS_IOC_MSG_POLICY - restrict whom an agent may send to (admin only).
+ * With AIOS_POLICY_RESTRICT the agent may send only to the count agent
+ * ids at "ids" (a __u64 array, count <= 256); without it the agent may
+ * send to anyone again.
+ */
+#define AIOS_POLICY_RESTRICT	_BITUL(0)
+#define AIOS_POLICY_FLAGS	(AIOS_POLICY_RESTRICT)
+
+struct aios_msg_policy {
+	__u32 size;
+	__u32 flags;		/* AIOS_POLICY_* */
+	__u64 agent_id;		/* 0: the caller */
+	__u64 ids;		/* user pointer to __u64[count] */
+	__u32 count;
+	__u32 reserved0;	/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_MSG_POLICY_SIZE_VER0	sizeof(struct aios_msg_policy)
+
 #define AIOS_IOC_API		_IOWR(AIOS_IOC_MAGIC, 0x00, struct aios_api)
 #define AIOS_IOC_REGISTER	_IOWR(AIOS_IOC_MAGIC, 0x01, struct aios_register)
 #define AIOS_IOC_AGENT_INFO	_IOWR(AIOS_IOC_MAGIC, 0x02, struct aios_agent_info)
@@ -544,7 +668,12 @@ struct aios_task_cancel {
 #define AIOS_IOC_TASK_COMPLETE	_IOW(AIOS_IOC_MAGIC, 0x14, struct aios_task_complete)
 #define AIOS_IOC_TASK_WAIT	_IOWR(AIOS_IOC_MAGIC, 0x15, struct aios_task_wait)
 #define AIOS_IOC_TASK_CANCEL	_IOW(AIOS_IOC_MAGIC, 0x16, struct aios_task_cancel)
-/* 0x17-0x1f: queues, reserved; 0x20-0x2f: GPU, 0x30-0x3f: IPC */
+/* 0x17-0x1f: queues, reserved; 0x20-0x2f: GPU */
+#define AIOS_IOC_MSG_SEND	_IOWR(AIOS_IOC_MAGIC, 0x30, struct aios_msg_send)
+#define AIOS_IOC_MSG_RECV	_IOWR(AIOS_IOC_MAGIC, 0x31, struct aios_msg_recv)
+#define AIOS_IOC_MSG_GROUP	_IOW(AIOS_IOC_MAGIC, 0x32, struct aios_msg_group)
+#define AIOS_IOC_MSG_POLICY	_IOW(AIOS_IOC_MAGIC, 0x33, struct aios_msg_policy)
+/* 0x34-0x3f: IPC, reserved */
 
 /* ------------------------------------------------------------------ */
 /* Generic netlink family "aios"                                       */
@@ -578,6 +707,7 @@ enum aios_cmd {
 	AIOS_CMD_TASK_GET	= 0x13,	/* dump: tasks (filter queue id) */
 	AIOS_CMD_GPU_BASE	= 0x20,
 	AIOS_CMD_IPC_BASE	= 0x30,
+	AIOS_CMD_MBOX_GET	= 0x30,	/* do: by agent id; dump: all */
 
 	AIOS_CMD_NTF_AGENT_NEW	= 0x80,	/* AIOS_A_AGENT */
 	AIOS_CMD_NTF_AGENT_DEL	= 0x81,	/* AIOS_A_AGENT, AIOS_A_REASON */
@@ -586,6 +716,7 @@ enum aios_cmd {
 	AIOS_CMD_NTF_QUEUE_NEW	= 0x84,	/* AIOS_A_QUEUE */
 	AIOS_CMD_NTF_QUEUE_DEL	= 0x85,	/* AIOS_A_QUEUE */
 	AIOS_CMD_NTF_TASK_FAILED = 0x86,	/* AIOS_A_TASK */
+	AIOS_CMD_NTF_MSG_REJECTED = 0x87,	/* AIOS_A_MBOX + AIOS_A_REJECT */
 
 	__AIOS_CMD_MAX,
 };
@@ -625,7 +756,10 @@ enum aios_attr {
 	AIOS_A_QUEUE,		/* nest, enum aios_queue_attr */
 	AIOS_A_TASK,		/* nest, enum aios_task_attr */
 
-	/* GPU and IPC attributes get their own nests here */
+	AIOS_A_MBOX,		/* nest, enum aios_mbox_attr */
+	AIOS_A_REJECT,		/* nest, enum aios_reject_attr */
+
+	/* GPU attributes get their own nests here */
 
 	__AIOS_A_MAX,
 };
@@ -745,5 +879,40 @@ enum aios_task_attr {
 };
 
 #define AIOS_TASK_A_MAX		(__AIOS_TASK_A_MAX - 1)
+
+/* Mailbox statistics (AIOS_CMD_MBOX_GET). */
+enum aios_mbox_attr {
+	AIOS_MBOX_A_UNSPEC,
+	AIOS_MBOX_A_PAD,
+	AIOS_MBOX_A_AGENT_ID,		/* u64 */
+	AIOS_MBOX_A_COUNT,		/* u32, messages queued */
+	AIOS_MBOX_A_BYTES,		/* u64, payload bytes queued */
+	AIOS_MBOX_A_MAX_COUNT,		/* u32 */
+	AIOS_MBOX_A_MAX_BYTES,		/* u64 */
+	AIOS_MBOX_A_RECEIVED,		/* u64, delivered into this mailbox */
+	AIOS_MBOX_A_TAKEN,		/* u64, taken out by the owner */
+	AIOS_MBOX_A_FULL,		/* u64, sends refused or delayed: full */
+	AIOS_MBOX_A_REJECTED,		/* u64, sends to it failing validation */
+	AIOS_MBOX_A_SENT,		/* u64, messages this agent sent */
+	__AIOS_MBOX_A_MAX,
+};
+
+#define AIOS_MBOX_A_MAX		(__AIOS_MBOX_A_MAX - 1)
+
+/* Why a send was refused (AIOS_CMD_NTF_MSG_REJECTED). */
+enum aios_reject_attr {
+	AIOS_REJECT_A_UNSPEC,
+	AIOS_REJECT_A_PAD,
+	AIOS_REJECT_A_FROM,		/* u64, sender agent id */
+	AIOS_REJECT_A_TO,		/* u64, receiver agent id */
+	AIOS_REJECT_A_TYPE,		/* u32, enum aios_msg_type */
+	AIOS_REJECT_A_ERROR,		/* s32, negative errno */
+	AIOS_REJECT_A_OFFSET,		/* u32, byte offset of a mismatch */
+	AIOS_REJECT_A_REASON,		/* string */
+	AIOS_REJECT_A_LEN,		/* u32, payload length */
+	__AIOS_REJECT_A_MAX,
+};
+
+#define AIOS_REJECT_A_MAX	(__AIOS_REJECT_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_AIOS_H */
