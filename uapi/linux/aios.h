@@ -91,6 +91,12 @@ enum aios_op {
 	AIOS_OP_TASK_FAIL	= 0x14,	/* object: task id; result: why */
 	AIOS_OP_TASK_REQUEUE	= 0x15,	/* object: task id (worker died) */
 	AIOS_OP_GPU_BASE	= 0x20,
+	AIOS_OP_GPU_REGISTER	= 0x20,	/* object: device id */
+	AIOS_OP_GPU_UNREGISTER	= 0x21,	/* object: device id */
+	AIOS_OP_GPU_CLAIM	= 0x22,	/* object: device id */
+	AIOS_OP_GPU_RELEASE	= 0x23,	/* object: device id */
+	AIOS_OP_GPU_PREEMPT	= 0x24,	/* object: device id (holder notified) */
+	AIOS_OP_GPU_REVOKE	= 0x25,	/* object: device id */
 	AIOS_OP_IPC_BASE	= 0x30,
 	AIOS_OP_MSG_SEND	= 0x30,	/* object: receiver agent id */
 	AIOS_OP_MSG_POLICY	= 0x31,	/* object: agent id */
@@ -529,6 +535,87 @@ struct aios_task_cancel {
 
 #define AIOS_TASK_CANCEL_SIZE_VER0	sizeof(struct aios_task_cancel)
 
+/* ---- GPU claims (ioctl numbers 0x20-0x2f) --------------------------- */
+
+#define AIOS_GPU_NAME_MAX	32	/* device name, including the NUL */
+#define AIOS_GPU_PATH_MAX	108	/* device node path, including the NUL */
+#define AIOS_GPU_ANY		0	/* device_id: any registered device */
+
+/* Claim states (aios_gpu_query.state, AIOS_GPU_A_STATE). */
+enum aios_gpu_state {
+	AIOS_GPU_FREE		= 0,	/* device: nobody holds it */
+	AIOS_GPU_HELD		= 1,	/* held, no preemption pending */
+	AIOS_GPU_PREEMPTING	= 2,	/* holder notified, grace running */
+	AIOS_GPU_REVOKED	= 3,	/* claim: taken away after grace */
+	AIOS_GPU_RELEASED	= 4,	/* claim: given back */
+	AIOS_GPU_WAITING	= 5,	/* claim: in line for the device */
+};
+
+/*
+ * AIOS_IOC_GPU_CLAIM - claim a device (needs AIOS_CAP_ACCESS_GPU).
+ *
+ * device_id AIOS_GPU_ANY takes any free device.  The claim has the
+ * agent's priority class, or with AIOS_CLAIM_PRIO the class in prio,
+ * which may not be higher than the agent's own (EPERM).  When the device
+ * is held by a lower class, the holder is notified (netlink event and
+ * "signal", the signal it chose in its own claim, 0 for none) and loses
+ * the claim after its grace period; the caller waits for that.  An equal
+ * or higher holder is waited for in a priority-ordered line.  Waits are
+ * bounded by timeout_ms (-1: forever; ETIMEDOUT) and fail at once with
+ * EBUSY under AIOS_CLAIM_NONBLOCK.  grace_ms is the grace this claim gets
+ * when it is itself preempted (0: the device's default; at most the
+ * module parameter gpu_max_grace_ms, else EINVAL).
+ */
+#define AIOS_CLAIM_NONBLOCK	_BITUL(0)
+#define AIOS_CLAIM_PRIO		_BITUL(1)
+#define AIOS_CLAIM_FLAGS	(AIOS_CLAIM_NONBLOCK | AIOS_CLAIM_PRIO)
+
+struct aios_gpu_claim {
+	__u32 size;
+	__u32 flags;		/* AIOS_CLAIM_* */
+	__u32 device_id;	/* or AIOS_GPU_ANY */
+	__u32 prio;		/* with AIOS_CLAIM_PRIO */
+	__s32 signal;		/* sent when preempted; 0: none */
+	__u32 grace_ms;
+	__s32 timeout_ms;
+	__u32 claimed_id;	/* out: device claimed */
+	__u64 handle;		/* out */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_GPU_CLAIM_SIZE_VER0	sizeof(struct aios_gpu_claim)
+
+/*
+ * AIOS_IOC_GPU_RELEASE - give a claim back.  A handle of another agent
+ * gives EPERM, an unknown or already released one EINVAL.  Releasing a
+ * claim that is being preempted hands the device over at once.
+ */
+struct aios_gpu_release {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 handle;
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_GPU_RELEASE_SIZE_VER0	sizeof(struct aios_gpu_release)
+
+/*
+ * AIOS_IOC_GPU_QUERY - state of one of this agent's claims: HELD,
+ * PREEMPTING (deadline_ns is when it will be revoked) or REVOKED.
+ */
+struct aios_gpu_query {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 handle;
+	__u32 state;		/* out: enum aios_gpu_state */
+	__u32 device_id;	/* out */
+	__u64 deadline_ns;	/* out: CLOCK_MONOTONIC, when PREEMPTING */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+#define AIOS_GPU_QUERY_SIZE_VER0	sizeof(struct aios_gpu_query)
+
+
 /* ---- typed agent IPC (ioctl numbers 0x30-0x3f) ---------------------- */
 
 #define AIOS_INTENT_MAX		32	/* intent string, including the NUL */
@@ -668,7 +755,11 @@ struct aios_msg_policy {
 #define AIOS_IOC_TASK_COMPLETE	_IOW(AIOS_IOC_MAGIC, 0x14, struct aios_task_complete)
 #define AIOS_IOC_TASK_WAIT	_IOWR(AIOS_IOC_MAGIC, 0x15, struct aios_task_wait)
 #define AIOS_IOC_TASK_CANCEL	_IOW(AIOS_IOC_MAGIC, 0x16, struct aios_task_cancel)
-/* 0x17-0x1f: queues, reserved; 0x20-0x2f: GPU */
+/* 0x17-0x1f: queues, reserved */
+#define AIOS_IOC_GPU_CLAIM	_IOWR(AIOS_IOC_MAGIC, 0x20, struct aios_gpu_claim)
+#define AIOS_IOC_GPU_RELEASE	_IOW(AIOS_IOC_MAGIC, 0x21, struct aios_gpu_release)
+#define AIOS_IOC_GPU_QUERY	_IOWR(AIOS_IOC_MAGIC, 0x22, struct aios_gpu_query)
+/* 0x23-0x2f: GPU, reserved */
 #define AIOS_IOC_MSG_SEND	_IOWR(AIOS_IOC_MAGIC, 0x30, struct aios_msg_send)
 #define AIOS_IOC_MSG_RECV	_IOWR(AIOS_IOC_MAGIC, 0x31, struct aios_msg_recv)
 #define AIOS_IOC_MSG_GROUP	_IOW(AIOS_IOC_MAGIC, 0x32, struct aios_msg_group)
@@ -706,6 +797,9 @@ enum aios_cmd {
 	AIOS_CMD_QUEUE_GET	= 0x12,	/* do: by id or name; dump: all */
 	AIOS_CMD_TASK_GET	= 0x13,	/* dump: tasks (filter queue id) */
 	AIOS_CMD_GPU_BASE	= 0x20,
+	AIOS_CMD_GPU_REGISTER	= 0x20,	/* do: admin */
+	AIOS_CMD_GPU_UNREGISTER	= 0x21,	/* do: admin */
+	AIOS_CMD_GPU_GET	= 0x22,	/* do: by id; dump: all */
 	AIOS_CMD_IPC_BASE	= 0x30,
 	AIOS_CMD_MBOX_GET	= 0x30,	/* do: by agent id; dump: all */
 
@@ -717,6 +811,10 @@ enum aios_cmd {
 	AIOS_CMD_NTF_QUEUE_DEL	= 0x85,	/* AIOS_A_QUEUE */
 	AIOS_CMD_NTF_TASK_FAILED = 0x86,	/* AIOS_A_TASK */
 	AIOS_CMD_NTF_MSG_REJECTED = 0x87,	/* AIOS_A_MBOX + AIOS_A_REJECT */
+	AIOS_CMD_NTF_GPU_CLAIM	= 0x88,	/* AIOS_A_GPU */
+	AIOS_CMD_NTF_GPU_RELEASE = 0x89,	/* AIOS_A_GPU */
+	AIOS_CMD_NTF_GPU_PREEMPT = 0x8a,	/* AIOS_A_GPU: holder notified */
+	AIOS_CMD_NTF_GPU_REVOKE	= 0x8b,	/* AIOS_A_GPU */
 
 	__AIOS_CMD_MAX,
 };
@@ -758,8 +856,7 @@ enum aios_attr {
 
 	AIOS_A_MBOX,		/* nest, enum aios_mbox_attr */
 	AIOS_A_REJECT,		/* nest, enum aios_reject_attr */
-
-	/* GPU attributes get their own nests here */
+	AIOS_A_GPU,		/* nest, enum aios_gpu_attr */
 
 	__AIOS_A_MAX,
 };
@@ -914,5 +1011,38 @@ enum aios_reject_attr {
 };
 
 #define AIOS_REJECT_A_MAX	(__AIOS_REJECT_A_MAX - 1)
+
+/*
+ * GPU device attributes.  REGISTER takes ID (>= 1), NAME, PATH (the
+ * kernel resolves MAJOR/MINOR of the character device node) and optional
+ * GRACE_MS (the device's default grace).  Replies add the claim state and
+ * utilization: the share of wall time the device was claimed over the
+ * last UTIL_WINDOW_MS, in parts per million.
+ */
+enum aios_gpu_attr {
+	AIOS_GPU_A_UNSPEC,
+	AIOS_GPU_A_PAD,
+	AIOS_GPU_A_ID,			/* u32 */
+	AIOS_GPU_A_NAME,		/* string */
+	AIOS_GPU_A_PATH,		/* string */
+	AIOS_GPU_A_MAJOR,		/* u32 */
+	AIOS_GPU_A_MINOR,		/* u32 */
+	AIOS_GPU_A_GRACE_MS,		/* u32 */
+	AIOS_GPU_A_STATE,		/* u32, enum aios_gpu_state */
+	AIOS_GPU_A_OWNER_ID,		/* u64, holder agent id */
+	AIOS_GPU_A_OWNER_PID,		/* u32, holder's process */
+	AIOS_GPU_A_PRIO,		/* u32, holder's claim class */
+	AIOS_GPU_A_HANDLE,		/* u64, holder's claim handle */
+	AIOS_GPU_A_SINCE_NS,		/* u64, CLOCK_MONOTONIC */
+	AIOS_GPU_A_DEADLINE_NS,		/* u64, revoke time when PREEMPTING */
+	AIOS_GPU_A_WAITERS,		/* u32 */
+	AIOS_GPU_A_UTIL_PPM,		/* u32 */
+	AIOS_GPU_A_UTIL_WINDOW_MS,	/* u32 */
+	AIOS_GPU_A_CLAIMS,		/* u64, claims granted so far */
+	AIOS_GPU_A_PREEMPTIONS,		/* u64 */
+	__AIOS_GPU_A_MAX,
+};
+
+#define AIOS_GPU_A_MAX		(__AIOS_GPU_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_AIOS_H */
