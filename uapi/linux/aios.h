@@ -615,7 +615,6 @@ struct aios_gpu_query {
 
 #define AIOS_GPU_QUERY_SIZE_VER0	sizeof(struct aios_gpu_query)
 
-
 /* ---- typed agent IPC (ioctl numbers 0x30-0x3f) ---------------------- */
 
 #define AIOS_INTENT_MAX		32	/* intent string, including the NUL */
