@@ -564,7 +564,9 @@ enum aios_gpu_state {
  * bounded by timeout_ms (-1: forever; ETIMEDOUT) and fail at once with
  * EBUSY under AIOS_CLAIM_NONBLOCK.  grace_ms is the grace this claim gets
  * when it is itself preempted (0: the device's default; at most the
- * module parameter gpu_max_grace_ms, else EINVAL).
+ * module parameter gpu_max_grace_ms, else EINVAL).  A NONBLOCK claim that
+ * starts a preemption stays in line and fails with EINPROGRESS, handle
+ * and claimed_id set: poll AIOS_IOC_GPU_QUERY until HELD.
  */
 #define AIOS_CLAIM_NONBLOCK	_BITUL(0)
 #define AIOS_CLAIM_PRIO		_BITUL(1)
@@ -1016,7 +1018,9 @@ enum aios_reject_attr {
  * kernel resolves MAJOR/MINOR of the character device node) and optional
  * GRACE_MS (the device's default grace).  Replies add the claim state and
  * utilization: the share of wall time the device was claimed over the
- * last UTIL_WINDOW_MS, in parts per million.
+ * last UTIL_WINDOW_MS, in parts per million.  GET with AIOS_A_AGENT_ID
+ * instead of a device replies OWNER_ID, UTIL_PPM (device time that agent
+ * held over the window), UTIL_WINDOW_MS and CLAIMS for that agent.
  */
 enum aios_gpu_attr {
 	AIOS_GPU_A_UNSPEC,

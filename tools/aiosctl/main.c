@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiosctl - administer aios: agents, capabilities, audit, events.
+ *
+ *   aiosctl [-j|--json] [-p|--pretty] [-y|--yes] OBJECT [COMMAND] [ARGS]
+ *
+ * Objects and commands may be abbreviated to any unambiguous prefix.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const char usage_text[] =
+"usage: aiosctl [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
+"\n"
+"OBJECT := { status | agents | caps | kill | migrate | audit | events | help }\n"
+"\n"
+"  status                           module status (version, agents, audit ring)\n"
+"  agents [show [ID]]               list agents, or show one\n"
+"  caps show ID                     capabilities of an agent\n"
+"  caps grant ID CAPS               grant capabilities (CAPS: ACCESS_NET,ACCESS_FS)\n"
+"  caps revoke ID CAPS              revoke capabilities (asks for confirmation)\n"
+"  kill ID [--signal SIG] [--pgrp]  signal and remove an agent (asks for confirmation)\n"
+"  migrate ID CPULIST               set an agent's CPU affinity (CPULIST: 0-3,6)\n"
+"  audit [--op OP] [--after SEQ] [--agent ID] [--limit N]\n"
+"                                   read the audit ring\n"
+"  audit config --ring-size N       resize the audit ring (power of two)\n"
+"  events [--audit] [--count N]     print live events, one per line\n"
+"\n"
+"OPTIONS:\n"
+"  -j, --json     JSON output (one document; events: one object per line)\n"
+"  -p, --pretty   indent JSON output\n"
+"  -y, --yes      confirm high-risk actions (kill, revoke) without asking\n"
+"  -h, --help     this text; 'aiosctl OBJECT help' describes an object\n"
+"\n"
+"Administrative commands need CAP_SYS_ADMIN (run as root).\n"
+"Exit status: 0 success, 1 operation failed or not confirmed, 2 usage error.\n";
+
+struct object {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+};
+
+static const struct object objects[] = {
+	{ "status", cmd_status },
+	{ "agents", cmd_agents },
+	{ "caps", cmd_caps },
+	{ "kill", cmd_kill },
+	{ "migrate", cmd_migrate },
+	{ "audit", cmd_audit },
+	{ "events", cmd_events },
+	{ "help", NULL },
+};
+
+#define NOBJ ((int)(sizeof(objects) / sizeof(objects[0])))
+
+static int find_object(struct ctl *c, const char *word)
+{
+	const char *names[NOBJ];
+	int i;
+
+	for (i = 0; i < NOBJ; i++)
+		names[i] = objects[i].name;
+	i = ctl_match(word, names, NOBJ);
+	if (i == -2)
+		ctl_usage(c, "object \"%s\" is ambiguous", word);
+	else if (i < 0)
+		ctl_usage(c, "unknown object \"%s\"", word);
+	return i < 0 ? -1 : i;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	char *help_argv[2];
+	int i, o, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			c.json = true;
+		} else if (!strcmp(argv[i], "-p") ||
+			   !strcmp(argv[i], "--pretty")) {
+			c.pretty = true;
+		} else if (!strcmp(argv[i], "-y") || !strcmp(argv[i], "--yes")) {
+			c.yes = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			return ctl_usage(&c, "unknown option \"%s\"", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	o = find_object(&c, argv[i]);
+	if (o < 0)
+		return EXIT_USAGE;
+	if (!objects[o].run) {		/* help [OBJECT] */
+		if (i + 1 >= argc) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+		o = find_object(&c, argv[i + 1]);
+		if (o < 0)
+			return EXIT_USAGE;
+		if (!objects[o].run) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+		help_argv[0] = (char *)objects[o].name;
+		help_argv[1] = "help";
+		c.object = objects[o].name;
+		return objects[o].run(&c, 2, help_argv);
+	}
+	c.object = objects[o].name;
+	c.h = aios_new();
+	if (!c.h) {
+		fprintf(stderr, "aiosctl: out of memory\n");
+		return EXIT_FAIL;
+	}
+	ret = objects[o].run(&c, argc - i, argv + i);
+	aios_close(c.h);
+	return ret;
+}

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark category "memory": the aios trie store as a library against
+# JudySL, glib GHashTable and GTree and LMDB, in the same run, on
+# 1,000,000 keys "agent-%03d:session-%04d:msg-%08d" with 64-byte values;
+# durable puts/s of the store with fsync=always and batched; aiosd end to
+# end over its socket with 8 clients.  Prints a table and writes
+# BUILD/bench/memory.json (ratios = aios cost / peer cost, below 1.0 =
+# aios better).
+#
+# AIOS_BENCH_MEMORY_KEYS=N runs with fewer keys (10000..1000000).
+set -euo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+
+make -s -C "$TOP/userspace/store" TOP="$TOP" BUILD="$BUILD" bench
+make -s -C "$TOP/userspace/aiosd" TOP="$TOP" BUILD="$BUILD" bench
+mkdir -p "$BUILD/bench"
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/aios-bench-memory.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+if [ "$(hostname)" = aios-vm ]; then
+	export AIOS_BENCH_VM=1
+fi
+args=(-d "$scratch" -o "$BUILD/bench/memory.json")
+if [ -n "${AIOS_BENCH_MEMORY_KEYS:-}" ]; then
+	args+=(-n "$AIOS_BENCH_MEMORY_KEYS")
+fi
+for pol in batched always; do
+	out=$("$BUILD/bench-bin/aiosd_socket_bench" -a "$BUILD/bin/aiosd" -c 8 -t 3 \
+		-d "$scratch" -f "$pol")
+	ops=${out#ops_per_s }
+	args+=(-e "aiosd_socket_8_clients_fsync_${pol}=${ops}:ops/s")
+done
+exec "$BUILD/bench-bin/memory_bench" "${args[@]}"
