@@ -20,6 +20,7 @@ TOP		:= $(CURDIR)
 BUILD		?= $(TOP)/build
 override BUILD	:= $(abspath $(BUILD))
 SHELL		:= /bin/bash
+NPROC		:= $(shell nproc 2>/dev/null || echo 1)
 PREFIX		?= /usr/local
 DESTDIR		?=
 AIOS_VERSION	:= 0.1.0
@@ -60,8 +61,13 @@ endif
 MODULE		:= $(KMOD_DIR)/aios.ko
 HAVE_KMOD	:= $(wildcard $(TOP)/Kbuild)
 
-USERSPACE_DIRS	:= userspace/lib tools/aiosctl userspace/store userspace/aiosd tools/demo
-HOST_TEST_DIRS	:= kmod/tests userspace/lib tools/aiosctl userspace/store userspace/aiosd
+# Every userspace/*/ and tools/*/ with a Makefile, libaios first; the host
+# tests of each that has a "check:" target.
+mkdirs		= $(patsubst $(TOP)/%/Makefile,%,$(sort $(wildcard $(TOP)/$(1)/*/Makefile)))
+USERSPACE_DIRS	:= userspace/lib $(filter-out userspace/lib,$(call mkdirs,userspace)) \
+		   $(call mkdirs,tools)
+has_check	= $(shell grep -qs '^check:' $(TOP)/$(1)/Makefile && echo $(1))
+HOST_TEST_DIRS	:= $(foreach d,kmod/tests $(USERSPACE_DIRS),$(call has_check,$(d)))
 SELFTEST_DIR	:= selftests/aios
 have_mk		= $(wildcard $(TOP)/$(1)/Makefile)
 
@@ -120,7 +126,7 @@ ifneq ($(KMOD_DIR),$(TOP))
 	@cp -p $(TOP)/kmod/*.[ch] $(KMOD_DIR)/kmod/
 	@cp -p $(TOP)/uapi/linux/*.h $(KMOD_DIR)/uapi/linux/
 endif
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) modules
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) -j$(NPROC) modules
 endif
 
 # ---- userspace and selftests ---------------------------------------------
@@ -133,7 +139,7 @@ userspace: deps headers
 
 selftests: deps headers
 ifneq ($(call have_mk,$(SELFTEST_DIR)),)
-	@$(call SUBMAKE,$(TOP)/$(SELFTEST_DIR)) all
+	@$(call SUBMAKE,$(TOP)/$(SELFTEST_DIR)) -j$(NPROC) all
 else
 	@echo "selftests: $(SELFTEST_DIR) has no Makefile yet, skipped"
 endif

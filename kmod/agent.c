@@ -115,7 +115,7 @@ struct aios_agent *aios_agent_next(u64 *cursor)
 		if (kref_get_unless_zero(&a->ref)) {
 			if (!aios_agent_dead(a))
 				break;
-			/* Dropping here cannot free: the registry holds one. */
+			/* May free it: fine under RCU, nothing sleeps. */
 			aios_agent_put(a);
 		}
 		if (idx == ULONG_MAX) {
@@ -182,6 +182,7 @@ struct aios_agent *aios_agent_create(struct aios_ctx *ctx, u32 op,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&a->ref);
 	spin_lock_init(&a->denial_lock);
+	init_completion(&a->removed);
 	strscpy(a->name, name, sizeof(a->name));
 	a->prio = prio;
 	a->caps = caps;
@@ -241,17 +242,22 @@ err_unlock:
  * @why: enum aios_exit_reason
  * @ctx: the operation causing it, or NULL when its file was closed
  *
- * Runs once per agent; later calls do nothing.  Releases what the
- * subsystems hold for the agent, writes AIOS_OP_UNREGISTER and sends
- * AIOS_CMD_NTF_AGENT_DEL.
+ * Runs once per agent; a concurrent or later call waits until the first
+ * one has finished, so that when any call returns the subsystems have
+ * released everything (aios_release() relies on it before running the
+ * file_release hooks).  Releases what the subsystems hold for the agent,
+ * writes AIOS_OP_UNREGISTER and sends AIOS_CMD_NTF_AGENT_DEL.  Process
+ * context, no aios locks held.
  */
 void aios_agent_remove(struct aios_agent *a, enum aios_exit_reason why,
 		       struct aios_ctx *ctx)
 {
 	struct aios_ctx own;
 
-	if (test_and_set_bit(AIOS_AGENT_F_DEAD, &a->flags))
+	if (test_and_set_bit(AIOS_AGENT_F_DEAD, &a->flags)) {
+		wait_for_completion(&a->removed);
 		return;
+	}
 
 	mutex_lock(&aios_agents_lock);
 	xa_erase(&aios_agents, a->id);
@@ -266,6 +272,7 @@ void aios_agent_remove(struct aios_agent *a, enum aios_exit_reason why,
 	}
 	aios_audit_log(ctx, AIOS_OP_UNREGISTER, a->id, 0, 0);
 	aios_nl_notify_agent(AIOS_CMD_NTF_AGENT_DEL, a, why);
+	complete_all(&a->removed);
 	/* The registry's reference. */
 	aios_agent_put(a);
 }

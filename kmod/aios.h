@@ -7,10 +7,12 @@
 #ifndef _AIOS_INTERNAL_H
 #define _AIOS_INTERNAL_H
 
+#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
+#include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -55,7 +57,8 @@ struct aios_agent {
 	struct pid *pid;	/* immutable: thread group, reference held */
 	kuid_t uid;		/* immutable: real uid of the process */
 	u64 created_ns;		/* immutable, CLOCK_BOOTTIME */
-	unsigned long flags;	/* AIOS_AGENT_* bits, atomic bitops */
+	unsigned long flags;	/* AIOS_AGENT_F_* bits, atomic bitops */
+	struct completion removed;	/* aios_agent_remove() has finished */
 	spinlock_t denial_lock;	/* protects denial */
 	struct aios_denial_rec denial;
 	struct rcu_head rcu;
@@ -197,6 +200,24 @@ int aios_audit_read(u64 after, const struct aios_audit_filter *f,
 void aios_nl_notify_agent(u8 cmd, struct aios_agent *a, int reason);
 void aios_nl_notify_audit(const struct aios_audit_rec *r);
 
+/* For subsystems: build and send their own replies and events. */
+void *aios_nl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		  u8 cmd);
+bool aios_nl_events_wanted(void);
+void aios_nl_events_send(struct sk_buff *skb);
+struct sk_buff *aios_nl_event_new(u8 cmd, void **hdr);
+
+static inline void *aios_nl_hdr(struct sk_buff *skb, u32 portid, u32 seq,
+				int flags, u8 cmd)
+{
+	return aios_nl_put(skb, portid, seq, flags, cmd);
+}
+
+static inline void aios_nl_event_send(struct sk_buff *skb)
+{
+	aios_nl_events_send(skb);
+}
+
 /* ---- character device and files (ioctl.c) --------------------------- */
 
 extern const struct file_operations aios_fops;
@@ -207,10 +228,16 @@ int aios_ioctl_table_check(void);
 /* ---- subsystems (main.c) --------------------------------------------- */
 
 /*
- * One row per subsystem.  init/exit run in table order (exit reversed);
- * agent_release runs (reversed) whenever an agent is removed and must let
- * go of everything the subsystem holds for that agent.  It runs in
- * process context without locks held and may sleep.
+ * One row per subsystem; every hook is optional.
+ *  init/exit: module load/unload, in table order (exit reversed).
+ *  agent_release: the agent was removed (closed, killed, unload); let go
+ *	of everything held for it.  Runs once per agent, in reverse table
+ *	order, in process context without aios locks held; may sleep.
+ *  file_release: the agent's file is going away (after agent_release);
+ *	free what had to outlive the agent for the file's sake (e.g. wait
+ *	queues pollers may still sit on).
+ *  poll: readiness of an agent file; the masks of all subsystems are
+ *	ORed.  Files that are not (yet) agents poll as 0.
  */
 struct aios_subsys {
 	const char *name;
@@ -218,6 +245,9 @@ struct aios_subsys {
 	void (*exit)(void);
 	void (*agent_release)(struct aios_agent *a,
 			      enum aios_exit_reason why);
+	void (*file_release)(struct aios_agent *a);
+	__poll_t (*poll)(struct aios_agent *a, struct file *file,
+			 poll_table *pt);
 };
 
 extern const struct aios_subsys aios_audit_subsys;
@@ -226,5 +256,8 @@ extern const struct aios_subsys aios_netlink_subsys;
 
 void aios_subsys_agent_release(struct aios_agent *a,
 			       enum aios_exit_reason why);
+void aios_subsys_file_release(struct aios_agent *a);
+__poll_t aios_subsys_poll(struct aios_agent *a, struct file *file,
+			  poll_table *pt);
 
 #endif /* _AIOS_INTERNAL_H */

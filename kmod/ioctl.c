@@ -494,6 +494,7 @@ static int aios_release(struct inode *inode, struct file *file)
 
 	if (af->agent) {
 		aios_agent_remove(af->agent, AIOS_EXIT_CLOSED, NULL);
+		aios_subsys_file_release(af->agent);
 		aios_agent_put(af->agent);
 	}
 	mutex_destroy(&af->lock);
@@ -501,10 +502,22 @@ static int aios_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Readiness comes from the subsystems (queues, IPC); see aios_subsys. */
+static __poll_t aios_poll(struct file *file, poll_table *pt)
+{
+	struct aios_file *af = file->private_data;
+
+	/* Pairs with the release in aios_ioc_register(). */
+	if (smp_load_acquire(&af->state) != AIOS_FILE_AGENT)
+		return 0;
+	return aios_subsys_poll(af->agent, file, pt);
+}
+
 const struct file_operations aios_fops = {
 	.owner = THIS_MODULE,
 	.open = aios_open,
 	.release = aios_release,
+	.poll = aios_poll,
 	.unlocked_ioctl = aios_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

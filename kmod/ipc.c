@@ -351,6 +351,18 @@ static void aios_mbox_wake_recv(struct aios_mbox *mb, __poll_t key)
 		wake_up_interruptible_poll(&mb->recv_wq, key);
 }
 
+/*
+ * The same, hinting that the caller is about to sleep (a request sent,
+ * the reply awaited), so the receiver may run on this CPU: what Unix
+ * sockets do for a send.
+ */
+static void aios_mbox_wake_recv_sync(struct aios_mbox *mb)
+{
+	if (wq_has_sleeper(&mb->recv_wq))
+		wake_up_interruptible_sync_poll(&mb->recv_wq,
+						EPOLLIN | EPOLLMSG);
+}
+
 /* Wake the senders waiting for room in @mb. */
 static void aios_mbox_wake_send(struct aios_mbox *mb)
 {
@@ -763,7 +775,7 @@ static int aios_ipc_deliver_one(struct aios_send *snd)
 			aios_mbox_link(mb, m);
 			spin_unlock(&mb->lock);
 			snd->msgs[0] = NULL;
-			aios_mbox_wake_recv(mb, EPOLLIN | EPOLLMSG);
+			aios_mbox_wake_recv_sync(mb);
 			return 0;
 		}
 		if (!counted) {

@@ -39,6 +39,27 @@ void aios_subsys_agent_release(struct aios_agent *a,
 			aios_subsystems[i]->agent_release(a, why);
 }
 
+void aios_subsys_file_release(struct aios_agent *a)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(aios_subsystems) - 1; i >= 0; i--)
+		if (aios_subsystems[i]->file_release)
+			aios_subsystems[i]->file_release(a);
+}
+
+__poll_t aios_subsys_poll(struct aios_agent *a, struct file *file,
+			  poll_table *pt)
+{
+	__poll_t mask = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aios_subsystems); i++)
+		if (aios_subsystems[i]->poll)
+			mask |= aios_subsystems[i]->poll(a, file, pt);
+	return mask;
+}
+
 static struct miscdevice aios_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = AIOS_DEVICE_NAME,

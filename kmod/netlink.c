@@ -57,7 +57,8 @@ static const struct nla_policy aios_nl_kill_policy[AIOS_A_MAX + 1] = {
 static const struct nla_policy aios_nl_migrate_policy[AIOS_A_MAX + 1] = {
 	[AIOS_A_CALLER_FD]	= { .type = NLA_U32 },
 	[AIOS_A_AGENT_ID]	= { .type = NLA_U64 },
-	[AIOS_A_CPUMASK]	= { .type = NLA_BINARY, .len = 1024 },
+	/* Length checked by hand: EINVAL, where .len would give ERANGE. */
+	[AIOS_A_CPUMASK]	= { .type = NLA_BINARY },
 };
 
 static const struct nla_policy aios_nl_caps_policy[AIOS_A_MAX + 1] = {
@@ -214,13 +215,52 @@ static int aios_nl_put_audit(struct sk_buff *skb,
 	return 0;
 }
 
-/* ---- notifications ------------------------------------------------------ */
+/* ---- helpers for subsystems ------------------------------------------ */
 
-static void aios_nl_multicast(struct sk_buff *skb, unsigned int group)
+/* genlmsg_put() for the aios family. */
+void *aios_nl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		  u8 cmd)
 {
-	/* No listener is not an error; -ESRCH just says so. */
-	genlmsg_multicast(&aios_genl_family, skb, 0, group, GFP_KERNEL);
+	return genlmsg_put(skb, portid, seq, &aios_genl_family, flags, cmd);
 }
+
+/* Is anybody listening on "events"?  Saves building unwanted events. */
+bool aios_nl_events_wanted(void)
+{
+	return READ_ONCE(aios_nl_registered) &&
+	       genl_has_listeners(&aios_genl_family, &init_net,
+				  AIOS_NLGRP_EVENTS);
+}
+
+/* Multicast a finished message on "events"; consumes @skb.  May sleep. */
+void aios_nl_events_send(struct sk_buff *skb)
+{
+	genlmsg_multicast(&aios_genl_family, skb, 0, AIOS_NLGRP_EVENTS,
+			  GFP_KERNEL);
+}
+
+/*
+ * A new event message with its genl header, or NULL when nobody listens
+ * or memory is short.  Finish with genlmsg_end() and aios_nl_events_send().
+ */
+struct sk_buff *aios_nl_event_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!aios_nl_events_wanted())
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = aios_nl_put(skb, 0, 0, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* ---- notifications ------------------------------------------------------ */
 
 /**
  * aios_nl_notify_agent - multicast an agent event on "events"
@@ -236,25 +276,16 @@ void aios_nl_notify_agent(u8 cmd, struct aios_agent *a, int reason)
 	void *hdr;
 
 	might_sleep();
-	if (!READ_ONCE(aios_nl_registered) ||
-	    !genl_has_listeners(&aios_genl_family, &init_net,
-				AIOS_NLGRP_EVENTS))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = aios_nl_event_new(cmd, &hdr);
 	if (!skb)
 		return;
-	hdr = genlmsg_put(skb, 0, 0, &aios_genl_family, 0, cmd);
-	if (!hdr)
-		goto err;
-	if (aios_nl_put_agent(skb, a, &init_pid_ns, &init_user_ns))
-		goto err;
-	if (reason >= 0 && nla_put_u32(skb, AIOS_A_REASON, reason))
-		goto err;
+	if (aios_nl_put_agent(skb, a, &init_pid_ns, &init_user_ns) ||
+	    (reason >= 0 && nla_put_u32(skb, AIOS_A_REASON, reason))) {
+		nlmsg_free(skb);
+		return;
+	}
 	genlmsg_end(skb, hdr);
-	aios_nl_multicast(skb, AIOS_NLGRP_EVENTS);
-	return;
-err:
-	nlmsg_free(skb);
+	aios_nl_events_send(skb);
 }
 
 /* Multicast an audit record on "audit".  Process context. */
@@ -277,7 +308,8 @@ void aios_nl_notify_audit(const struct aios_audit_rec *r)
 		return;
 	}
 	genlmsg_end(skb, hdr);
-	aios_nl_multicast(skb, AIOS_NLGRP_AUDIT);
+	genlmsg_multicast(&aios_genl_family, skb, 0, AIOS_NLGRP_AUDIT,
+			  GFP_KERNEL);
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -458,9 +490,9 @@ static int aios_nl_agent_migrate(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mask = info->attrs[AIOS_A_CPUMASK];
-	if (nla_len(mask) % 8) {
+	if (nla_len(mask) % 8 || nla_len(mask) > 1024) {
 		NL_SET_ERR_MSG_ATTR(info->extack, mask,
-				    "cpumask length must be a multiple of 8");
+				    "cpumask length must be a multiple of 8, at most 1024");
 		return -EINVAL;
 	}
 	if (info->attrs[AIOS_A_AGENT_ID])

@@ -29,6 +29,7 @@
 
 #include <linux/atomic.h>
 #include <linux/errno.h>
+#include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -61,6 +62,14 @@ MODULE_PARM_DESC(queue_quota_bytes,
 /* Tasks handled per critical section by bulk operations. */
 #define AIOS_QBATCH		8
 
+/*
+ * Waiters for one task (AIOS_IOC_TASK_WAIT) sleep on a hashed wait queue
+ * and are woken by key (the task), so that a final task wakes its own
+ * waiters only.
+ */
+#define AIOS_TASK_WQ_BITS	6
+static wait_queue_head_t aios_task_wqs[1 << AIOS_TASK_WQ_BITS];
+
 /* All queues, live and dead, by id; the xarray's lock guards it. */
 static DEFINE_XARRAY_ALLOC1(aios_queues);
 /* All tasks by id. */
@@ -76,11 +85,18 @@ static u32 aios_queue_last_id;		/* under aios_queues_lock */
 static atomic64_t aios_task_ids = ATOMIC64_INIT(0);
 static struct workqueue_struct *aios_queue_wq;
 
+/*
+ * Queue state of one agent.  Created on first use; in aios_qagents from
+ * then until the agent's file goes away (file_release), so that pollers
+ * of a removed agent's file still have their wait queue.
+ */
 struct aios_qagent {
 	struct kref ref;
 	struct aios_agent *agent;	/* immutable, reference held */
 	atomic_long_t bytes;		/* payload bytes of tasks it holds */
 	atomic_t results;		/* final tasks not yet collected */
+	/* poll(), fetches from any attached queue, result events */
+	wait_queue_head_t poll_wq;
 	/* ids of attached queues; changed under aios_queues_lock + lock */
 	spinlock_t lock;
 	u32 nr_attached;
@@ -91,7 +107,7 @@ struct aios_qagent {
 /* One agent attached to one queue, on aios_queue.attached. */
 struct aios_qattach {
 	struct list_head qnode;		/* under the queue's lock */
-	struct aios_agent *agent;	/* reference held */
+	struct aios_qagent *qa;		/* reference held */
 };
 
 struct aios_task {
@@ -126,6 +142,27 @@ struct aios_task {
 	size_t result_kmem;
 	struct rcu_head rcu;
 };
+
+static wait_queue_head_t *aios_task_wq(const struct aios_task *t)
+{
+	return &aios_task_wqs[hash_64(t->id, AIOS_TASK_WQ_BITS)];
+}
+
+struct aios_task_waiter {
+	struct wait_queue_entry wq;
+	const struct aios_task *t;
+};
+
+static int aios_task_wake(struct wait_queue_entry *wq, unsigned int mode,
+			  int sync, void *key)
+{
+	struct aios_task_waiter *w = container_of(wq, struct aios_task_waiter,
+						  wq);
+
+	if (key != w->t)
+		return 0;
+	return autoremove_wake_function(wq, mode, sync, key);
+}
 
 /* ---- deferred work of a critical section ------------------------------- */
 
@@ -328,7 +365,7 @@ static void aios_queue_wake_workers(struct aios_queue *q)
 		return;
 	wake_up_interruptible(&q->fetch_wq);
 	list_for_each_entry(at, &q->attached, qnode)
-		wake_up_interruptible_poll(&at->agent->poll_wq,
+		wake_up_interruptible_poll(&at->qa->poll_wq,
 					   EPOLLIN | AIOS_EPOLL_TASK);
 }
 
@@ -419,10 +456,14 @@ static void aios_task_final(struct aios_queue *q, struct aios_task *t,
 		q->failed++;
 	else
 		q->cancelled++;
+	/* Waiters for this very task; sync: its worker fetches next. */
+	if (wq_has_sleeper(aios_task_wq(t)))
+		__wake_up_sync_key(aios_task_wq(t), TASK_INTERRUPTIBLE, t);
 	if (!t->released) {
 		atomic_inc(&t->sub->results);
-		wake_up_interruptible_poll(&t->sub->agent->poll_wq,
-					   EPOLLIN | AIOS_EPOLL_RESULT);
+		if (wq_has_sleeper(&t->sub->poll_wq))
+			wake_up_interruptible_poll(&t->sub->poll_wq,
+						   EPOLLIN | AIOS_EPOLL_RESULT);
 	}
 }
 
@@ -507,6 +548,7 @@ static struct aios_qagent *aios_qagent_get(struct aios_agent *a)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&qa->ref);
 	spin_lock_init(&qa->lock);
+	init_waitqueue_head(&qa->poll_wq);
 	aios_agent_get(a);
 	qa->agent = a;
 	/* One reference for the xarray, one for the caller. */
@@ -671,7 +713,6 @@ int aios_queue_destroy(struct aios_ctx *ctx, struct aios_queue *q,
 	struct aios_queue_info qi;
 	struct aios_qbatch b;
 	struct aios_task *t;
-	struct aios_qagent *qa;
 	LIST_HEAD(detached);
 	int c, ret = 0;
 
@@ -705,13 +746,9 @@ int aios_queue_destroy(struct aios_ctx *ctx, struct aios_queue *q,
 		return ret;
 	}
 	list_for_each_entry_safe(at, tmp, &detached, qnode) {
-		qa = aios_qagent_lookup(at->agent->id);
-		if (qa) {
-			aios_qagent_detach_id(qa, q->id);
-			aios_qagent_put(qa);
-		}
-		wake_up_interruptible_poll(&at->agent->poll_wq, EPOLLIN);
-		aios_agent_put(at->agent);
+		aios_qagent_detach_id(at->qa, q->id);
+		wake_up_interruptible_poll(&at->qa->poll_wq, EPOLLIN);
+		aios_qagent_put(at->qa);
 		kfree(at);
 	}
 	mutex_unlock(&aios_queues_lock);
@@ -874,7 +911,7 @@ int aios_queue_ioc_attach(struct aios_agent *a, void *arg)
 	}
 	spin_lock(&q->lock);
 	list_for_each_entry(found, &q->attached, qnode)
-		if (found->agent == a)
+		if (found->qa == qa)
 			break;
 	if (list_entry_is_head(found, &q->attached, qnode))
 		found = NULL;
@@ -890,8 +927,8 @@ int aios_queue_ioc_attach(struct aios_agent *a, void *arg)
 	} else if (qa->nr_attached == AIOS_QATTACH_MAX) {
 		ret = -ENOSPC;
 	} else {
-		aios_agent_get(a);
-		at->agent = a;
+		kref_get(&qa->ref);
+		at->qa = qa;
 		list_add_tail(&at->qnode, &q->attached);
 		spin_lock(&qa->lock);
 		qa->attached[qa->nr_attached++] = q->id;
@@ -901,7 +938,7 @@ int aios_queue_ioc_attach(struct aios_agent *a, void *arg)
 	spin_unlock(&q->lock);
 	if ((qat->flags & AIOS_ATTACH_DETACH) && found) {
 		aios_qagent_detach_id(qa, q->id);
-		aios_agent_put(found->agent);
+		aios_qagent_put(found->qa);	/* not the last: we hold one */
 		kfree(found);
 	}
 	aios_queue_put(q);
@@ -964,7 +1001,10 @@ static struct aios_task *aios_task_alloc(struct aios_queue *q,
 	kref_init(&t->ref);
 	INIT_LIST_HEAD(&t->node);
 	t->id = id;
+	/* The task holds its own references and the payload charge. */
+	kref_get(&q->ref);
 	t->q = q;
+	kref_get(&qa->ref);
 	t->sub = qa;
 	t->sub_id = qa->agent->id;
 	t->prio = s->prio;
@@ -991,12 +1031,14 @@ static bool aios_queue_room(struct aios_queue *q, struct aios_agent *a)
 	       aios_agent_dead(a);
 }
 
-/* Free a task that never got queued. */
+/*
+ * Drop a task that never got queued; a concurrent lookup that found it
+ * by id may still hold a reference (it sees it not live).
+ */
 static void aios_task_discard(struct aios_task *t)
 {
 	xa_erase(&aios_tasks, t->id);
-	kvfree(t->payload);
-	kfree_rcu(t, rcu);
+	aios_task_put(t);
 }
 
 int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
@@ -1065,6 +1107,8 @@ int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
 			spin_unlock(&q->lock);
 			s->task_id = t->id;
 			aios_audit_log(&ctx, AIOS_OP_TASK_SUBMIT, t->id, 0, 0);
+			aios_qagent_put(qa);
+			aios_queue_put(q);
 			return 0;
 		}
 		if (!ret)
@@ -1077,9 +1121,12 @@ int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
 		if (ret)
 			break;
 	}
+	/* Frees it and its charge. */
 	aios_task_discard(t);
+	goto out_qa;
 out_uncharge:
 	atomic_long_sub(s->payload_len, &qa->bytes);
+out_qa:
 	aios_qagent_put(qa);
 out_q:
 	aios_queue_put(q);
@@ -1252,6 +1299,31 @@ static bool aios_qagent_wakes(struct aios_qagent *qa, struct aios_agent *a)
 	return aios_qagent_any_ready(qa) || aios_agent_dead(a);
 }
 
+/*
+ * A worker waits for a task of @q.  Exclusive: one submitted task wakes
+ * one worker; a worker leaving without taking a task passes the wake-up
+ * on (aios_queue_ioc_fetch()).  Returns the jiffies left, or
+ * -ERESTARTSYS.
+ */
+static long aios_fetch_sleep(struct aios_queue *q, struct aios_agent *a,
+			     long left)
+{
+	DEFINE_WAIT(w);
+
+	for (;;) {
+		prepare_to_wait_exclusive(&q->fetch_wq, &w, TASK_INTERRUPTIBLE);
+		if (aios_queue_wakes(q, a) || !left)
+			break;
+		if (signal_pending(current)) {
+			left = -ERESTARTSYS;
+			break;
+		}
+		left = schedule_timeout(left);
+	}
+	finish_wait(&q->fetch_wq, &w);
+	return left;
+}
+
 /* Convert a user timeout to jiffies: MAX_SCHEDULE_TIMEOUT for -1. */
 static long aios_timeout(s32 ms)
 {
@@ -1303,11 +1375,9 @@ int aios_queue_ioc_fetch(struct aios_agent *a, void *arg, bool *copy)
 		if ((f->flags & AIOS_FETCH_NONBLOCK) || !left)
 			break;
 		if (q)
-			left = wait_event_interruptible_timeout(q->fetch_wq,
-								aios_queue_wakes(q, a),
-								left);
+			left = aios_fetch_sleep(q, a, left);
 		else
-			left = wait_event_interruptible_timeout(a->poll_wq,
+			left = wait_event_interruptible_timeout(qa->poll_wq,
 								aios_qagent_wakes(qa, a),
 								left);
 		if (left < 0) {
@@ -1334,6 +1404,9 @@ int aios_queue_ioc_fetch(struct aios_agent *a, void *arg, bool *copy)
 		*copy = true;
 	if (t)
 		aios_task_put(t);
+	/* Pass on a wake-up this exclusive waiter may have used up. */
+	if (q && aios_queue_ready(q))
+		wake_up_interruptible(&q->fetch_wq);
 	if (q)
 		aios_queue_put(q);
 	if (qa)
@@ -1504,6 +1577,31 @@ static bool aios_task_collect(struct aios_queue *q, struct aios_task *t,
 	return true;
 }
 
+/*
+ * Sleep until @t is final, a signal (-ERESTARTSYS) or the timeout;
+ * returns the jiffies left.
+ */
+static long aios_task_sleep(struct aios_task *t, long left)
+{
+	wait_queue_head_t *wqh = aios_task_wq(t);
+	struct aios_task_waiter w = { .t = t };
+
+	init_wait(&w.wq);
+	w.wq.func = aios_task_wake;
+	for (;;) {
+		prepare_to_wait(wqh, &w.wq, TASK_INTERRUPTIBLE);
+		if (aios_task_is_final(t) || !left)
+			break;
+		if (signal_pending(current)) {
+			left = -ERESTARTSYS;
+			break;
+		}
+		left = schedule_timeout(left);
+	}
+	finish_wait(wqh, &w.wq);
+	return left;
+}
+
 int aios_queue_ioc_wait(struct aios_agent *a, void *arg, bool *copy)
 {
 	struct aios_task_wait *w = arg;
@@ -1550,9 +1648,7 @@ int aios_queue_ioc_wait(struct aios_agent *a, void *arg, bool *copy)
 			ret = -ETIMEDOUT;
 			goto out;
 		}
-		left = wait_event_interruptible_timeout(t->sub->agent->poll_wq,
-							aios_task_is_final(t),
-							left);
+		left = aios_task_sleep(t, left);
 		if (left < 0) {
 			ret = aios_wait_intr(w->timeout_ms);
 			goto out;
@@ -1638,21 +1734,20 @@ out_audit:
 
 /* ---- poll ------------------------------------------------------------------------ */
 
-__poll_t aios_queue_poll(struct aios_agent *a, struct file *file,
-			 poll_table *pt)
+static __poll_t aios_queue_poll(struct aios_agent *a, struct file *file,
+				poll_table *pt)
 {
-	struct aios_qagent *qa;
+	struct aios_qagent *qa = aios_qagent_get(a);
 	__poll_t mask = 0;
 
-	poll_wait(file, &a->poll_wq, pt);
+	if (IS_ERR(qa))
+		return aios_agent_dead(a) ? EPOLLERR | EPOLLHUP : EPOLLERR;
+	poll_wait(file, &qa->poll_wq, pt);
 	if (aios_agent_dead(a))
-		return EPOLLERR | EPOLLHUP;
-	qa = aios_qagent_lookup(a->id);
-	if (!qa)
-		return 0;
+		mask = EPOLLERR | EPOLLHUP;
 	if (atomic_read(&qa->results) > 0)
 		mask |= EPOLLIN | AIOS_EPOLL_RESULT;
-	if (qa->nr_attached && aios_qagent_any_ready(qa))
+	if (READ_ONCE(qa->nr_attached) && aios_qagent_any_ready(qa))
 		mask |= EPOLLIN | AIOS_EPOLL_TASK;
 	aios_qagent_put(qa);
 	return mask;
@@ -1821,8 +1916,11 @@ static void aios_queue_agent_release(struct aios_agent *a,
 
 	if (a->id > ULONG_MAX)
 		return;
-	/* Without queue state it attached nothing and submitted nothing. */
-	qa = xa_erase(&aios_qagents, a->id);
+	/*
+	 * Without queue state it attached nothing and submitted nothing.
+	 * The state itself stays until the file goes (pollers).
+	 */
+	qa = aios_qagent_lookup(a->id);
 	if (!qa)
 		goto tasks;
 
@@ -1839,20 +1937,21 @@ static void aios_queue_agent_release(struct aios_agent *a,
 			continue;
 		spin_lock(&q->lock);
 		list_for_each_entry(at, &q->attached, qnode) {
-			if (at->agent == a) {
+			if (at->qa == qa) {
 				list_del(&at->qnode);
 				break;
 			}
 		}
 		spin_unlock(&q->lock);
 		if (!list_entry_is_head(at, &q->attached, qnode)) {
-			aios_agent_put(at->agent);
+			aios_qagent_put(at->qa);	/* we hold another */
 			kfree(at);
 		}
 		aios_queue_put(q);
 	}
 	mutex_unlock(&aios_queues_lock);
-	/* The xarray's reference. */
+	/* Pollers see the hang-up, fetches from any queue return. */
+	wake_up_interruptible_poll(&qa->poll_wq, EPOLLERR | EPOLLHUP);
 	aios_qagent_put(qa);
 
 tasks:
@@ -1873,10 +1972,26 @@ tasks:
 	}
 }
 
+/* The agent's file is going away: nobody can poll it any more. */
+static void aios_queue_file_release(struct aios_agent *a)
+{
+	struct aios_qagent *qa;
+
+	if (a->id > ULONG_MAX)
+		return;
+	qa = xa_erase(&aios_qagents, a->id);
+	if (qa)
+		aios_qagent_put(qa);
+}
+
 /* ---- subsystem ------------------------------------------------------------------ */
 
 static int aios_queue_init(void)
 {
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aios_task_wqs); i++)
+		init_waitqueue_head(&aios_task_wqs[i]);
 	if (!aios_queue_wq)
 		aios_queue_wq = alloc_workqueue("aios_queue", WQ_UNBOUND, 0);
 	return aios_queue_wq ? 0 : -ENOMEM;
@@ -1907,4 +2022,6 @@ const struct aios_subsys aios_queue_subsys = {
 	.init = aios_queue_init,
 	.exit = aios_queue_exit,
 	.agent_release = aios_queue_agent_release,
+	.file_release = aios_queue_file_release,
+	.poll = aios_queue_poll,
 };

@@ -157,8 +157,6 @@ int aios_queue_ioc_progress(struct aios_agent *a, void *arg);
 int aios_queue_ioc_complete(struct aios_agent *a, void *arg);
 int aios_queue_ioc_wait(struct aios_agent *a, void *arg, bool *copy);
 int aios_queue_ioc_cancel(struct aios_agent *a, void *arg);
-__poll_t aios_queue_poll(struct aios_agent *a, struct file *file,
-			 poll_table *pt);
 
 /* ---- netlink (queue_nl.c) -------------------------------------------- */
 

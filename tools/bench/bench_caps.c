@@ -4,10 +4,12 @@
  * (AIOS_IOC_CAPS op=CHECK) against the bare ioctl path (AIOS_IOC_NOOP)
  * on one registered agent, with getppid() as a plain syscall reference.
  *
- * Every operation is timed in rounds of N back-to-back calls (per-op cost
- * = round time / N, the median over rounds is reported) and, separately,
- * call by call for the p50/p99 latency (those include one clock read).
- * Rounds of the three operations are interleaved so drift hits all alike.
+ * Every operation is timed in rounds of N back-to-back calls, clocked in
+ * batches of BATCH calls; the reported per-op cost is the median batch
+ * cost over all rounds (robust against preemption on a busy host).
+ * Separately, calls are timed one by one for the p50/p99 latency (those
+ * include one clock read).  Rounds of the three operations are
+ * interleaved so that drift hits all alike.
  *
  *   bench_caps [--json PATH] [--iters N] [--rounds R] [--warmup W]
  *              [--samples S] [--vm true|false]
@@ -25,6 +27,8 @@
 #include <aios.h>
 
 enum { OP_NOOP, OP_CHECK, OP_GETPPID, NOPS };
+
+#define BATCH 1000	/* calls per clock reading in the throughput rounds */
 
 static const char *const op_names[NOPS] = {
 	"noop_ioctl", "checked_ioctl", "getppid",
@@ -64,20 +68,24 @@ static inline int one(struct bench *b, int op)
 	}
 }
 
-static int run_batch(struct bench *b, int op, long n, double *per_op)
+/* n calls (a multiple of BATCH); per-op cost of each batch into out[]. */
+static int run_round(struct bench *b, int op, long n, double *out)
 {
 	uint64_t t0, t1;
-	long i;
+	long i, k;
 	int ret;
 
-	t0 = now_ns();
-	for (i = 0; i < n; i++) {
-		ret = one(b, op);
-		if (ret)
-			return ret;
+	for (k = 0; k < n / BATCH; k++) {
+		t0 = now_ns();
+		for (i = 0; i < BATCH; i++) {
+			ret = one(b, op);
+			if (ret)
+				return ret;
+		}
+		t1 = now_ns();
+		if (out)
+			out[k] = (double)(t1 - t0) / BATCH;
 	}
-	t1 = now_ns();
-	*per_op = (double)(t1 - t0) / n;
 	return 0;
 }
 
@@ -164,7 +172,8 @@ int main(int argc, char **argv)
 	long iters = 200000, warmup = 20000, samples = 50000;
 	int rounds = 7, r, op, i, ret;
 	const char *json = NULL, *vm = NULL;
-	double per[NOPS][64], med[NOPS], ratio, ratio_sys;
+	double *per[NOPS], med[NOPS], ratio, ratio_sys;
+	long nb;
 	uint64_t p50[NOPS], p99[NOPS], *lat, t0;
 	struct bench b = { 0 };
 	struct aios *h;
@@ -215,10 +224,16 @@ int main(int argc, char **argv)
 	b.check.size = sizeof(b.check);
 	b.check.caps = AIOS_CAP_SPAWN_AGENT;	/* held: the allowed path */
 
+	iters = (iters + BATCH - 1) / BATCH * BATCH;
+	warmup = (warmup + BATCH - 1) / BATCH * BATCH;
+	nb = iters / BATCH;
 	for (op = 0; op < NOPS; op++) {
-		double dummy;
-
-		ret = warmup ? run_batch(&b, op, warmup, &dummy) : 0;
+		per[op] = malloc(rounds * nb * sizeof(double));
+		if (!per[op]) {
+			fprintf(stderr, "bench_caps: out of memory\n");
+			return 1;
+		}
+		ret = run_round(&b, op, warmup, NULL);
 		if (ret) {
 			fprintf(stderr, "bench_caps: %s failed: %s\n",
 				op_names[op], strerror(-ret));
@@ -227,7 +242,7 @@ int main(int argc, char **argv)
 	}
 	for (r = 0; r < rounds; r++) {
 		for (op = 0; op < NOPS; op++) {
-			ret = run_batch(&b, op, iters, &per[op][r]);
+			ret = run_round(&b, op, iters, per[op] + r * nb);
 			if (ret) {
 				fprintf(stderr, "bench_caps: %s failed: %s\n",
 					op_names[op], strerror(-ret));
@@ -249,7 +264,8 @@ int main(int argc, char **argv)
 		qsort(lat, samples, sizeof(*lat), cmp_u64);
 		p50[op] = pct(lat, samples, 50);
 		p99[op] = pct(lat, samples, 99);
-		med[op] = median(per[op], rounds);
+		med[op] = median(per[op], rounds * nb);
+		free(per[op]);
 	}
 	free(lat);
 	ratio = med[OP_CHECK] / med[OP_NOOP];
@@ -257,8 +273,8 @@ int main(int argc, char **argv)
 	uname(&u);
 	cpu_model(model, sizeof(model));
 
-	printf("caps: %ld iterations x %d rounds (median per op), %ld timed samples; kernel %s%s\n",
-	       iters, rounds, samples, u.release,
+	printf("caps: %ld iterations x %d rounds (median of %d-call batches), %ld timed samples; kernel %s%s\n",
+	       iters, rounds, BATCH, samples, u.release,
 	       vm && !strcmp(vm, "true") ? " (VM)" : "");
 	printf("%-15s %12s %10s %10s  %s\n", "operation", "ns/op", "p50 ns",
 	       "p99 ns", "what");
@@ -282,8 +298,9 @@ int main(int argc, char **argv)
 	json_str(f, u.release);
 	fprintf(f, ", \"vm\": %s, \"cpu\": ", vm ? vm : "false");
 	json_str(f, model);
-	fprintf(f, ", \"cpus\": %ld, \"iterations\": %ld, \"rounds\": %d, \"warmup\": %ld, \"samples\": %ld, \"clock\": \"CLOCK_MONOTONIC\"},\n",
-		sysconf(_SC_NPROCESSORS_ONLN), iters, rounds, warmup, samples);
+	fprintf(f, ", \"cpus\": %ld, \"iterations\": %ld, \"rounds\": %d, \"warmup\": %ld, \"samples\": %ld, \"batch\": %d, \"clock\": \"CLOCK_MONOTONIC\"},\n",
+		sysconf(_SC_NPROCESSORS_ONLN), iters, rounds, warmup, samples,
+		BATCH);
 	fprintf(f, " \"results\": [\n");
 	for (op = 0; op < NOPS; op++) {
 		fprintf(f, "  {\"name\": \"%s\", \"value\": %.2f, \"unit\": \"ns/op\"},\n",

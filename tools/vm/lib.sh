@@ -142,6 +142,7 @@ vm_ensure_kernel() {
 vm_initrd_modules() {
 	local kver=$1 mdir m path
 	mdir=$(vm_kernel_dir "$kver")/lib/modules/$kver
+	set -o pipefail
 	for m in $VM_INITRD_MODULES; do
 		path=$(awk -F: -v m="$m" '{
 			n = $1; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n)
@@ -157,7 +158,7 @@ vm_initrd_modules() {
 
 # Build (when missing or older than its inputs) the base initramfs.
 vm_ensure_initramfs() {
-	local kver=$1 dir img tmp bb m dst key
+	local kver=$1 dir img tmp bb m dst key mods
 	dir=$(vm_kernel_dir "$kver")
 	bb=$(command -v busybox || true)
 	[ -n "$bb" ] || vm_die "busybox not found: run tools/deps vm"
@@ -185,7 +186,8 @@ vm_ensure_initramfs() {
 	cp "$TOP/tools/vm/init" "$tmp/init"
 	chmod 755 "$tmp/init"
 	: > "$tmp/aios/modules"
-	for m in $(vm_initrd_modules "$kver"); do
+	mods=$(vm_initrd_modules "$kver") || { rm -rf "$tmp"; exit 125; }
+	for m in $mods; do
 		dst=$(basename "$m")
 		case $dst in
 		*.ko.xz) xz -dc "$dir/lib/modules/$kver/$m" > "$tmp/lib/modules/${dst%.xz}"; dst=${dst%.xz} ;;

@@ -102,6 +102,26 @@ static inline uint8_t *node_prefix(const struct node *n)
 	return (uint8_t *)n + fixed_size[n->type];
 }
 
+/* Equality of short byte strings without a library call. */
+static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
 size_t art_alloc_cost(size_t n)
 {
 	size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
@@ -687,14 +707,14 @@ struct art_leaf *art_get(const struct art *t, const void *key, size_t klen)
 			size_t slen;
 			const uint8_t *s = leaf_suffix(l, &slen);
 
-			if (slen == klen - depth && !memcmp(s, k + depth, slen))
+			if (slen == klen - depth && bytes_eq(s, k + depth, slen))
 				return l;
 			return NULL;
 		}
 		n = p;
 		if (n->plen) {
 			if (n->plen > klen - depth ||
-			    memcmp(node_prefix(n), k + depth, n->plen))
+			    !bytes_eq(node_prefix(n), k + depth, n->plen))
 				return NULL;
 			depth += n->plen;
 		}
