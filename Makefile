@@ -164,7 +164,7 @@ check: deps headers
 	@set -o pipefail; start=$$(date +%s); \
 	$(MAKE) --no-print-directory -k check-host check-vm 2>&1 | tee $(BUILD)/check.log; \
 	echo "=== check: $$(( $$(date +%s) - start ))s, log in $(BUILD)/check.log" | tee -a $(BUILD)/check.log; \
-	$(TESTSUM) $(BUILD)/check.log
+	$(TESTSUM) $(BUILD)/check.log | tee $(BUILD)/check.summary
 
 check-host:
 	$(call step,build modules,$(MAKE) --no-print-directory modules)

@@ -430,7 +430,12 @@ static void aios_ipc_agent_release(struct aios_agent *a,
 	aios_mbox_put(mb);
 }
 
-void aios_ipc_file_release(struct aios_agent *a)
+/*
+ * The agent's file is being released (after the agent was removed):
+ * free what is left of its mailbox.  Pollers of the file may have sat on
+ * its wait queue until now.
+ */
+static void aios_ipc_file_release(struct aios_agent *a)
 {
 	struct aios_mbox *mb;
 
@@ -884,8 +889,11 @@ retry:
 	return done;
 }
 
-/* Copy the payload in, check it, and make one message per receiver. */
-static int aios_ipc_build(struct aios_send *snd, u64 msg_id)
+/*
+ * Copy the payload in, check it, and make one message per receiver; a
+ * message id is taken only for a payload that passed.
+ */
+static int aios_ipc_build(struct aios_send *snd, u64 *msg_id)
 {
 	struct aios_msg_send *s = snd->arg;
 	struct aios_validate_err verr;
@@ -923,7 +931,8 @@ static int aios_ipc_build(struct aios_send *snd, u64 msg_id)
 		return aios_ipc_reject(snd, -EINVAL, verr.offset, reason);
 	}
 
-	first->id = msg_id;
+	*msg_id = atomic64_inc_return(&aios_msg_ids);
+	first->id = *msg_id;
 	first->from = snd->ctx->caller->id;
 	first->correlation_id = s->correlation_id;
 	first->sent_ns = ktime_get_boottime_ns();
@@ -969,7 +978,7 @@ int aios_ipc_ioc_send(struct aios_ctx *ctx, struct aios_msg_send *s,
 	struct aios_mbox *smb;
 	struct aios_agent *t;
 	unsigned int i;
-	u64 msg_id;
+	u64 msg_id = 0;
 	int ret;
 
 	if ((s->flags & ~AIOS_SEND_FLAGS) || s->reserved0 ||
@@ -1053,8 +1062,7 @@ int aios_ipc_ioc_send(struct aios_ctx *ctx, struct aios_msg_send *s,
 		goto out;
 	}
 
-	msg_id = atomic64_inc_return(&aios_msg_ids);
-	ret = aios_ipc_build(&snd, msg_id);
+	ret = aios_ipc_build(&snd, &msg_id);
 	if (ret)
 		goto out;
 
@@ -1207,8 +1215,12 @@ int aios_ipc_ioc_recv(struct aios_ctx *ctx, struct aios_msg_recv *r,
 	return ret;
 }
 
-__poll_t aios_ipc_poll(struct aios_agent *a, struct file *file,
-		       poll_table *pt)
+/*
+ * Readiness of an agent file: AIOS_POLL_MSG | EPOLLIN while a message
+ * waits, EPOLLHUP once the agent is dead.
+ */
+static __poll_t aios_ipc_poll(struct aios_agent *a, struct file *file,
+			      poll_table *pt)
 {
 	struct aios_mbox *mb;
 	__poll_t mask = 0;
@@ -1439,7 +1451,9 @@ int aios_ipc_nl_mbox_start(struct netlink_callback *cb)
 	struct nlattr *attrs[AIOS_A_MAX + 1];
 	int ret;
 
-	ret = aios_nl_dump_attrs(cb, aios_ipc_nl_mbox_policy, attrs);
+	/* Validated by the core already; parsed again for the attributes. */
+	ret = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, AIOS_A_MAX,
+			  aios_ipc_nl_mbox_policy, cb->extack);
 	if (ret)
 		return ret;
 	if (attrs[AIOS_A_AGENT_ID]) {
@@ -1528,4 +1542,6 @@ const struct aios_subsys aios_ipc_subsys = {
 	.init = aios_ipc_init,
 	.exit = aios_ipc_exit,
 	.agent_release = aios_ipc_agent_release,
+	.file_release = aios_ipc_file_release,
+	.poll = aios_ipc_poll,
 };

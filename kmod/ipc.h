@@ -8,12 +8,16 @@
 #ifndef _AIOS_IPC_H
 #define _AIOS_IPC_H
 
-#include <linux/poll.h>
 #include <linux/types.h>
 #include <net/genetlink.h>
 
 #include "aios.h"
 
+/*
+ * The subsystem row: init/exit, agent_release (the mailbox dies, its
+ * senders get EPIPE), file_release (the mailbox is freed) and poll
+ * (AIOS_POLL_MSG | EPOLLIN while a message waits).
+ */
 extern const struct aios_subsys aios_ipc_subsys;
 
 /*
@@ -28,21 +32,6 @@ int aios_ipc_ioc_recv(struct aios_ctx *ctx, struct aios_msg_recv *arg,
 		      bool *copy_on_error);
 int aios_ipc_ioc_group(struct aios_ctx *ctx, struct aios_msg_group *arg);
 int aios_ipc_ioc_policy(struct aios_ctx *ctx, struct aios_msg_policy *arg);
-
-/*
- * .poll of an agent file: AIOS_POLL_MSG | EPOLLIN while a message is
- * waiting in @a's mailbox, EPOLLHUP once the agent is dead.
- */
-__poll_t aios_ipc_poll(struct aios_agent *a, struct file *file,
-		       poll_table *pt);
-
-/*
- * The agent file of @a is being released (after aios_agent_remove()):
- * free what is left of its mailbox.  The mailbox outlives the agent
- * until then because pollers of the file may still sit on its wait
- * queue after the agent was killed.
- */
-void aios_ipc_file_release(struct aios_agent *a);
 
 /* AIOS_CMD_MBOX_GET: do (AIOS_A_AGENT_ID) and dump (every agent). */
 extern const struct nla_policy aios_ipc_nl_mbox_policy[AIOS_A_MAX + 1];

@@ -18,8 +18,8 @@
 #ifdef __KERNEL__
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/string.h>
 #include <linux/types.h>
-#include <asm/unaligned.h>
 #else
 #include "aios_kshim.h"
 #endif
@@ -47,6 +47,20 @@ static int report(struct aios_validate_err *err, size_t offset,
 		err->reason = why;
 	}
 	return -EINVAL;
+}
+
+/*
+ * An unaligned 8-byte load.  memcpy() of a constant size compiles to a
+ * single load on every architecture that has one, and unlike
+ * get_unaligned() it needs no header that moved between kernel versions
+ * (asm/unaligned.h became linux/unaligned.h in 6.12).
+ */
+static inline u64 load_u64(const u8 *p)
+{
+	u64 w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
 }
 
 #define ONES	0x0101010101010101ULL
@@ -167,7 +181,7 @@ int aios_validate_text(const u8 *buf, size_t len,
 	end = buf + len;
 	while (p < end) {
 		while (end - p >= 8 &&
-		       !text_word_special(get_unaligned((const u64 *)p)))
+		       !text_word_special(load_u64(p)))
 			p += 8;
 		if (p == end)
 			break;
@@ -343,7 +357,7 @@ static const u8 *scan_string(struct vctx *v, const u8 *p, const u8 *end)
 {
 	for (;;) {
 		while (end - p >= 8 &&
-		       !string_word_special(get_unaligned((const u64 *)p)))
+		       !string_word_special(load_u64(p)))
 			p += 8;
 		while (p < end && *p >= 0x20 && *p < 0x80 &&
 		       *p != '"' && *p != '\\')

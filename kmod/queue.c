@@ -355,18 +355,28 @@ static bool aios_queue_ready(const struct aios_queue *q)
 	       READ_ONCE(q->slots) < q->max_concurrent;
 }
 
-/* Tell workers that a task may be available.  Under q->lock. */
-static void aios_queue_wake_workers(struct aios_queue *q)
+/*
+ * Tell pollers of attached agents that a task may be available; returns
+ * whether a blocked fetcher should be woken too.  Under q->lock.
+ */
+static bool aios_queue_wake_pollers(struct aios_queue *q)
 {
 	struct aios_qattach *at;
 
 	lockdep_assert_held(&q->lock);
 	if (!q->depth || q->slots >= q->max_concurrent)
-		return;
-	wake_up_interruptible(&q->fetch_wq);
+		return false;
 	list_for_each_entry(at, &q->attached, qnode)
 		wake_up_interruptible_poll(&at->qa->poll_wq,
 					   EPOLLIN | AIOS_EPOLL_TASK);
+	return true;
+}
+
+/* Tell workers that a task may be available.  Under q->lock. */
+static void aios_queue_wake_workers(struct aios_queue *q)
+{
+	if (aios_queue_wake_pollers(q))
+		wake_up_interruptible(&q->fetch_wq);
 }
 
 static u64 aios_buf_kmem(const void *p, size_t len)
@@ -456,9 +466,9 @@ static void aios_task_final(struct aios_queue *q, struct aios_task *t,
 		q->failed++;
 	else
 		q->cancelled++;
-	/* Waiters for this very task; sync: its worker fetches next. */
+	/* Waiters for this very task (keyed: no one else wakes). */
 	if (wq_has_sleeper(aios_task_wq(t)))
-		__wake_up_sync_key(aios_task_wq(t), TASK_INTERRUPTIBLE, t);
+		__wake_up(aios_task_wq(t), TASK_INTERRUPTIBLE, 1, t);
 	if (!t->released) {
 		atomic_inc(&t->sub->results);
 		if (wq_has_sleeper(&t->sub->poll_wq))
@@ -1048,6 +1058,7 @@ int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
 	struct aios_queue *q;
 	struct aios_task *t;
 	struct aios_ctx ctx;
+	bool wake;
 	u64 now;
 	int ret;
 
@@ -1103,8 +1114,11 @@ int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
 			q->kmem += t->kmem;
 			if (t->deadline_ns)
 				aios_queue_arm(q, t->deadline_ns, now);
-			aios_queue_wake_workers(q);
+			wake = aios_queue_wake_pollers(q);
 			spin_unlock(&q->lock);
+			/* Outside the lock: the woken worker takes it next. */
+			if (wake)
+				wake_up_interruptible(&q->fetch_wq);
 			s->task_id = t->id;
 			aios_audit_log(&ctx, AIOS_OP_TASK_SUBMIT, t->id, 0, 0);
 			aios_qagent_put(qa);
@@ -1453,13 +1467,16 @@ int aios_queue_ioc_complete(struct aios_agent *a, void *arg)
 {
 	struct aios_task_complete *c = arg;
 	bool yield = c->flags & AIOS_COMPLETE_YIELD;
-	struct aios_qbatch b = { 0 };
+	struct aios_qbatch b;
 	void *result = NULL;
 	struct aios_queue *q;
 	struct aios_task *t;
 	struct aios_ctx ctx;
 	u64 now;
 	int ret = 0;
+
+	b.nev = 0;
+	b.nput = 0;
 
 	if ((c->flags & ~AIOS_COMPLETE_FLAGS) ||
 	    !aios_zero(c->reserved, ARRAY_SIZE(c->reserved)))
@@ -1507,7 +1524,14 @@ int aios_queue_ioc_complete(struct aios_agent *a, void *arg)
 	} else {
 		aios_hist_add(&q->run_hist, now - t->start_ns);
 		q->nr_running--;
-		if (yield) {
+		if (yield && t->released) {
+			/* Its submitter is gone: no point in running it again. */
+			aios_task_final(q, t, AIOS_TASK_CANCELLED,
+					AIOS_FAIL_SUBMITTER_DIED, -ECANCELED);
+			aios_qbatch_ev(&b, AIOS_OP_TASK_CANCEL, 0, a->id, t);
+			aios_task_drop_slot(q, t);
+			aios_task_settle(q, t, &b);
+		} else if (yield) {
 			t->context_ref = c->context_ref;
 			q->yielded++;
 			list_del_init(&t->node);
@@ -1605,12 +1629,15 @@ static long aios_task_sleep(struct aios_task *t, long left)
 int aios_queue_ioc_wait(struct aios_agent *a, void *arg, bool *copy)
 {
 	struct aios_task_wait *w = arg;
-	struct aios_qbatch b = { 0 };
+	struct aios_qbatch b;
 	struct aios_queue *q;
 	struct aios_task *t;
 	struct aios_ctx ctx;
 	long left;
 	int ret = 0;
+
+	b.nev = 0;
+	b.nput = 0;
 
 	if ((w->flags & ~AIOS_WAIT_FLAGS) ||
 	    !aios_zero(w->reserved, ARRAY_SIZE(w->reserved)))
@@ -1683,11 +1710,14 @@ out:
 int aios_queue_ioc_cancel(struct aios_agent *a, void *arg)
 {
 	struct aios_task_cancel *c = arg;
-	struct aios_qbatch b = { 0 };
+	struct aios_qbatch b;
 	struct aios_queue *q;
 	struct aios_task *t;
 	struct aios_ctx ctx;
 	int ret = 0;
+
+	b.nev = 0;
+	b.nput = 0;
 
 	if (c->flags || !aios_zero(c->reserved, ARRAY_SIZE(c->reserved)))
 		return -EINVAL;
@@ -1968,6 +1998,13 @@ tasks:
 				break;
 			aios_qbatch_flush(&ctx, &b);
 		} while (true);
+		/*
+		 * Threads of the agent blocked on this queue (it was killed
+		 * with a signal it survives) return ENOLINK; the others go
+		 * back to sleep.
+		 */
+		wake_up_interruptible_all(&q->fetch_wq);
+		wake_up_interruptible_all(&q->submit_wq);
 		aios_queue_put(q);
 	}
 }

@@ -12,17 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>	/* memcpy(), as <linux/string.h> in the kernel */
 
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
-
-/* like the kernel's: a load from a possibly unaligned address */
-#define get_unaligned(ptr) __extension__ ({				\
-	const struct { __typeof__(*(ptr)) x; }				\
-		__attribute__((packed)) *__pu = (const void *)(ptr);	\
-	__pu->x;							\
-})
 
 #endif /* AIOS_KSHIM_H */

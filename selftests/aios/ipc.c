@@ -1145,4 +1145,139 @@ TEST_F(ipc, payload_charged_to_receiver_cgroup)
 		usleep(20000);
 }
 
+/*
+ * Several senders race into one mailbox (blocking on it when full) while
+ * two receiver threads take messages: every message arrives exactly
+ * once (order per sender: order_kept_under_backpressure).
+ */
+#define STRESS_SENDERS	4
+#define STRESS_MSGS	1500
+
+struct stress_rx {
+	int fd;
+	__u64 ids[STRESS_SENDERS];
+	int next[STRESS_SENDERS];	/* under lock: messages seen */
+	bool seen[STRESS_SENDERS][STRESS_MSGS];	/* under lock */
+	int total;			/* under lock */
+	int errors;
+	pthread_mutex_t lock;
+};
+
+static void *stress_receiver(void *arg)
+{
+	struct stress_rx *rx = arg;
+	struct ipc_msg *m = malloc(sizeof(*m));
+	int ret, k, seq;
+
+	if (!m)
+		return NULL;
+	for (;;) {
+		pthread_mutex_lock(&rx->lock);
+		if (rx->total == STRESS_SENDERS * STRESS_MSGS) {
+			pthread_mutex_unlock(&rx->lock);
+			break;
+		}
+		pthread_mutex_unlock(&rx->lock);
+		ret = ipc_recv_full(rx->fd, 0, 0, NULL, 200,
+				    sizeof(m->buf), m);
+		if (ret == -ETIMEDOUT)
+			continue;
+		pthread_mutex_lock(&rx->lock);
+		if (ret) {
+			rx->errors++;
+		} else {
+			for (k = 0; k < STRESS_SENDERS; k++)
+				if (rx->ids[k] == m->r.from)
+					break;
+			m->buf[m->r.payload_len] = 0;
+			seq = atoi(m->buf);
+			/* two receivers: per sender, each seq once */
+			if (k == STRESS_SENDERS || seq < 0 ||
+			    seq >= STRESS_MSGS || rx->seen[k][seq]) {
+				rx->errors++;
+			} else {
+				rx->seen[k][seq] = true;
+				rx->next[k]++;
+			}
+			rx->total++;
+		}
+		pthread_mutex_unlock(&rx->lock);
+	}
+	free(m);
+	return NULL;
+}
+
+TEST_F(ipc, concurrent_senders_and_receivers)
+{
+	static struct stress_rx rx;
+	pthread_t th[2];
+	int sync[2];
+	pid_t pids[STRESS_SENDERS];
+
+	memset(&rx, 0, sizeof(rx));
+	rx.fd = self->c;
+	pthread_mutex_init(&rx.lock, NULL);
+	ASSERT_EQ(0, pipe(sync));
+	for (int k = 0; k < STRESS_SENDERS; k++) {
+		pids[k] = fork();
+		ASSERT_LE(0, pids[k]);
+		if (pids[k] == 0) {
+			static __u64 id;
+			char p[16];
+			int fd = aios_new_agent("ipc-stress", &id);
+
+			if (fd < 0 || aios_write_u64(sync[1], id))
+				_exit(1);
+			for (int i = 0; i < STRESS_MSGS; i++) {
+				snprintf(p, sizeof(p), "%d", i);
+				if (ipc_send_full(fd, 0, self->c_id, NULL,
+						  AIOS_MSG_NUMBER, p, strlen(p),
+						  "inform", 0, -1, NULL))
+					_exit(2);
+			}
+			_exit(0);
+		}
+		ASSERT_EQ(0, aios_read_u64(sync[0], &rx.ids[k]));
+	}
+	ASSERT_EQ(0, pthread_create(&th[0], NULL, stress_receiver, &rx));
+	ASSERT_EQ(0, pthread_create(&th[1], NULL, stress_receiver, &rx));
+	for (int k = 0; k < STRESS_SENDERS; k++)
+		EXPECT_EQ(0, aios_wait(pids[k]));
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	EXPECT_EQ(0, rx.errors);
+	EXPECT_EQ(STRESS_SENDERS * STRESS_MSGS, rx.total);
+	for (int k = 0; k < STRESS_SENDERS; k++)
+		EXPECT_EQ(STRESS_MSGS, rx.next[k]);
+	EXPECT_EQ(-EAGAIN, ipc_recv(self->c, self->m));
+	close(sync[0]);
+	close(sync[1]);
+	pthread_mutex_destroy(&rx.lock);
+}
+
+/* Messages from one sender to one receiver keep their order. */
+TEST_F(ipc, order_kept_under_backpressure)
+{
+	pid_t pid;
+
+	CHILD(pid) {
+		char p[16];
+
+		for (int i = 0; i < 3000; i++) {
+			snprintf(p, sizeof(p), "%d", i);
+			ASSERT_EQ(0, ipc_send_full(self->a, 0, self->b_id,
+						   NULL, AIOS_MSG_NUMBER, p,
+						   strlen(p), "inform", 0, -1,
+						   NULL));
+		}
+	}
+	for (int i = 0; i < 3000; i++) {
+		ASSERT_EQ(0, ipc_recv_full(self->b, 0, 0, NULL, -1,
+					   sizeof(self->m->buf), self->m));
+		self->m->buf[self->m->r.payload_len] = 0;
+		ASSERT_EQ(i, atoi(self->m->buf));
+	}
+	ASSERT_EQ(0, aios_wait(pid));
+}
+
 TEST_HARNESS_MAIN

@@ -867,6 +867,35 @@ TEST_F(q, submitter_death_cancels_queued_and_discards_running)
 	close(go[1]);
 }
 
+/* An agent removed while one of its threads is blocked in a fetch. */
+TEST_F(q, killed_agent_blocked_in_fetch_gets_enolink)
+{
+	__u32 id = mkq(self, qcfg(AIOS_ALGO_FIFO, 1));
+	int fds[2];
+	__u64 aid = 0;
+	pid_t pid;
+
+	ASSERT_NE(0, id);
+	ASSERT_EQ(0, pipe(fds));
+	CHILD(pid) {
+		struct aios_task_fetch f;
+		int fd;
+		__u64 v;
+
+		signal(SIGUSR1, SIG_IGN);	/* survive the kill */
+		fd = aios_new_agent("survivor", &aid);
+		if (fd < 0 || aios_write_u64(fds[1], aid))
+			_exit(110);
+		_exit(aios_fetch(fd, id, -1, 0, &v, 8, &f) == -ENOLINK ? 0 : 111);
+	}
+	ASSERT_EQ(0, aios_read_u64(fds[0], &aid));
+	ASSERT_EQ(0, wait_blocked(pid));
+	ASSERT_EQ(0, aios_nl_kill(&self->nl, -1, aid, SIGUSR1, 0, NULL, 0));
+	EXPECT_EQ(0, aios_wait(pid));
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* ---- destroy ------------------------------------------------------------------ */
 
 TEST_F(q, destroy_busy_then_forced)

@@ -8,7 +8,9 @@
  *  - one-way latency: ping-pong, one message each way per round trip,
  *    one-way = round-trip / 2 (median of several rounds);
  *  - throughput: one process sends N messages back to back, the other
- *    receives them; messages per second over the whole transfer.
+ *    receives them; messages per second over the whole transfer;
+ *  - loop: one process sends to itself and receives the message back,
+ *    the send + receive path without any scheduling (ns per message).
  * aios sends both TEXT and JSON payloads (validated by the kernel on
  * every send); the peers move the same bytes unvalidated.  Every receive
  * checks the length (and the first and last byte) of what arrived.
@@ -438,6 +440,70 @@ static void run_pair(enum transport t, int sz, long iters, int rounds,
 	free(e.rbuf);
 }
 
+/*
+ * One process sends to itself and takes the message back: the cost of
+ * the transport's send + receive path without any scheduling (ns per
+ * message, median of the rounds).
+ */
+static double run_loop(enum transport t, int sz, long iters, int rounds)
+{
+	const char *payload = (t == T_AIOS_JSON ? payload_json :
+			       payload_text)[sz];
+	size_t len = sizes[sz];
+	struct end tx = { .t = t }, rx = { .t = t };
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = MAX_MSG };
+	double lats[32];
+	int sv[2] = { -1, -1 };
+	uint64_t id = 0;
+	char q[64];
+
+	if (rounds > 32)
+		rounds = 32;
+	rx.rbuf = malloc(MAX_MSG);
+	if (!rx.rbuf)
+		die("malloc", ENOMEM);
+	if (t == T_AIOS_TEXT || t == T_AIOS_JSON) {
+		tx.fd = aios_agent("bench-ipc-loop", &id);
+		rx.fd = tx.fd;
+		tx.peer = id;
+	} else if (t == T_DGRAM) {
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+			die("socketpair", errno);
+		tx.fd = sv[0];
+		rx.fd = sv[1];
+	} else {
+		snprintf(q, sizeof(q), "/aios-bench-%d-loop", getpid());
+		tx.mq_tx = mq_open(q, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+		if (tx.mq_tx == (mqd_t)-1)
+			die("mq_open", errno);
+		rx.mq_rx = tx.mq_tx;
+	}
+	end_prepare(&tx, payload, len);
+	end_prepare(&rx, payload, len);
+	for (int r = 0; r < rounds + 1; r++) {
+		uint64_t t0 = now_ns();
+
+		for (long i = 0; i < iters; i++) {
+			xsend(&tx, payload, len);
+			xrecv(&rx, payload, len);
+		}
+		if (r)
+			lats[r - 1] = (double)(now_ns() - t0) / iters;
+	}
+	qsort(lats, rounds, sizeof(double), cmp_double);
+	if (t == T_AIOS_TEXT || t == T_AIOS_JSON) {
+		close(tx.fd);
+	} else if (t == T_DGRAM) {
+		close(sv[0]);
+		close(sv[1]);
+	} else {
+		mq_close(tx.mq_tx);
+		mq_unlink(q);
+	}
+	free(rx.rbuf);
+	return lats[rounds / 2];
+}
+
 static void write_json(const char *path, const char *vm,
 		       const char *ratio_names[], const double ratios[],
 		       int nratios)
@@ -517,16 +583,21 @@ int main(int argc, char **argv)
 		make_json(payload_json[s], sizes[s]);
 	}
 
-	printf("%-11s %-6s %14s %14s   %s\n", "transport", "size",
-	       "one-way ns", "msgs/s", "");
+	printf("%-11s %-6s %12s %12s %12s   %s\n", "transport", "size",
+	       "one-way ns", "msgs/s", "loop ns", "");
 	for (int s = 0; s < 2; s++) {
 		for (int t = 0; t < NTRANSPORTS; t++) {
-			double lat, tput;
+			double lat, tput, loop;
 
 			run_pair(t, s, s ? iters / 2 : iters, rounds, &lat,
 				 &tput);
-			printf("%-11s %-6s %14.0f %14.0f   %s\n", t_names[t],
-			       s ? "4KiB" : "64B", lat, tput, t_desc[t]);
+			loop = run_loop(t, s, iters * 2, rounds);
+			printf("%-11s %-6s %12.0f %12.0f %12.0f   %s\n",
+			       t_names[t], s ? "4KiB" : "64B", lat, tput, loop,
+			       t_desc[t]);
+			snprintf(name, sizeof(name), "%s_%s_loop_send_recv",
+				 t_names[t], s ? "4k" : "64");
+			add_result(name, loop, "ns");
 			snprintf(name, sizeof(name), "%s_%s_oneway_latency",
 				 t_names[t], s ? "4k" : "64");
 			add_result(name, lat, "ns");
@@ -544,6 +615,8 @@ int main(int argc, char **argv)
 			"msg4k_json_vs_posix_mq",
 			"msg64_text_throughput_vs_posix_mq",
 			"msg4k_json_throughput_vs_unix_dgram",
+			"msg64_text_loop_vs_posix_mq",
+			"msg4k_json_loop_vs_unix_dgram",
 		};
 		double rv[] = {
 			find_result("aios_text_64_oneway_latency") /
@@ -559,6 +632,10 @@ int main(int argc, char **argv)
 				find_result("aios_text_64_throughput"),
 			find_result("unix_dgram_4k_throughput") /
 				find_result("aios_json_4k_throughput"),
+			find_result("aios_text_64_loop_send_recv") /
+				find_result("posix_mq_64_loop_send_recv"),
+			find_result("aios_json_4k_loop_send_recv") /
+				find_result("unix_dgram_4k_loop_send_recv"),
 		};
 		int n = sizeof(rv) / sizeof(rv[0]);
 

@@ -11,8 +11,8 @@
 # Runs directly when the aios module is loaded here (/sys/module/aios),
 # otherwise in the test VM via tools/vm/run (extra arguments for it in
 # AIOS_BENCH_VM_ARGS, e.g. "--module PATH").
-# AIOS_BENCH_SCHED_ITERS=N round trips per mechanism (default 20000),
-# AIOS_BENCH_SCHED_TASKS=N tasks for the throughput runs (default 20000).
+# AIOS_BENCH_SCHED_ITERS=N round trips per mechanism (default 10000),
+# AIOS_BENCH_SCHED_TASKS=N tasks for the throughput runs (default 10000).
 set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -22,8 +22,8 @@ JSON=$BUILD/bench/scheduler.json
 
 make -s -C "$TOP/tools/bench" TOP="$TOP" BUILD="$BUILD" "$BIN"
 mkdir -p "$BUILD/bench"
-args=(--json "$JSON" --iters "${AIOS_BENCH_SCHED_ITERS:-20000}"
-      --tasks "${AIOS_BENCH_SCHED_TASKS:-20000}")
+args=(--json "$JSON" --iters "${AIOS_BENCH_SCHED_ITERS:-10000}"
+      --tasks "${AIOS_BENCH_SCHED_TASKS:-10000}")
 
 if [ -e /sys/module/aios ]; then
 	vm=false

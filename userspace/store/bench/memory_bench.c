@@ -14,9 +14,10 @@
  *
  * Usage: memory_bench [-n KEYS] [-o result.json] [-d scratch-dir]
  *                     [-s aios,judysl,ghashtable,gtree,lmdb]
- *                     [-e NAME=VALUE:UNIT]...
+ *                     [-e NAME=VALUE:UNIT]... [-r NAME=VALUE]...
  * (-s runs only the named structures, for profiling, and writes no JSON;
- * -e adds a result measured elsewhere, e.g. by aiosd_socket_bench.)
+ * -e adds a result measured elsewhere, e.g. by aiosd_socket_bench; -r a
+ * ratio computed from another run.)
  */
 #define _GNU_SOURCE
 #include <Judy.h>
@@ -616,8 +617,8 @@ static void result(FILE *f, bool *first, const char *name, double v, const char 
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *dir = "/tmp", *only = NULL;
-	const char *extra[16];
-	int nextra = 0;
+	const char *extra[16], *xratio[16];
+	int nextra = 0, nxratio = 0;
 	struct result res[5] = {
 		{ .name = "aios" }, { .name = "judysl" }, { .name = "ghashtable" },
 		{ .name = "gtree" }, { .name = "lmdb" },
@@ -629,7 +630,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:o:d:s:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:d:s:e:r:")) != -1) {
 		switch (opt) {
 		case 's':
 			only = optarg;
@@ -640,6 +641,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			extra[nextra++] = optarg;
+			break;
+		case 'r':
+			if (nxratio == 16 || !strchr(optarg, '=')) {
+				fprintf(stderr, "-r NAME=VALUE, at most 16\n");
+				return 2;
+			}
+			xratio[nxratio++] = optarg;
 			break;
 		case 'n':
 			nkeys = strtoul(optarg, NULL, 0);
@@ -766,7 +774,17 @@ int main(int argc, char **argv)
 	fprintf(f, "    \"lookup_vs_gtree\": %.4f,\n", res[0].hit / res[3].hit);
 	fprintf(f, "    \"lookup_vs_lmdb\": %.4f,\n", res[0].hit / res[4].hit);
 	fprintf(f, "    \"prefix_scan_vs_lmdb\": %.4f,\n", res[0].scan / res[4].scan);
-	fprintf(f, "    \"insert_vs_ghashtable\": %.4f\n", res[0].insert / res[2].insert);
+	fprintf(f, "    \"insert_vs_ghashtable\": %.4f", res[0].insert / res[2].insert);
+	for (int i = 0; i < nxratio; i++) {
+		char name[64];
+		double v;
+
+		if (sscanf(xratio[i], "%63[^=]=%lf", name, &v) == 2) {
+			fprintf(f, ",\n    \"%s\": %.4f", name, v);
+			printf("%s: %.2f\n", name, v);
+		}
+	}
+	fprintf(f, "\n");
 	fprintf(f, "  }\n}\n");
 	if (out)
 		fclose(f);
