@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,20 +148,22 @@ static int run_idle_agent(int to, int from, const char *name,
 }
 
 /*
- * The "coder" agent: spawns a helper agent, tries to kill it without
- * KILL_AGENT (denied, with the kernel's reason), waits for the admin's
- * grant, then kills it.
+ * The "coder" agent: forks a helper process and registers it as a child
+ * agent (SPAWN_AGENT with its pidfd), tries to kill it without KILL_AGENT
+ * (denied, with the kernel's reason), waits for the admin's grant, then
+ * kills it.
  */
 static int run_coder(int to, int from)
 {
 	struct aios_spawn_opts so = {
 		.sz = sizeof(so), .name = "coder.helper",
-		.prio = AIOS_PRIO_LOW, .pidfd = -1, .cloexec = true,
+		.prio = AIOS_PRIO_LOW, .cloexec = true,
 	};
 	struct aios_denial den;
 	struct aios *h = aios_new();
 	uint64_t id, helper;
-	int fd, err;
+	int fd, err, status;
+	pid_t worker;
 
 	if (!h)
 		return 93;
@@ -171,7 +174,21 @@ static int run_coder(int to, int from)
 		fprintf(stderr, "coder: %s\n", aios_errmsg(h));
 		return 94;
 	}
+	worker = fork();
+	if (worker < 0)
+		return 95;
+	if (worker == 0) {
+		/* The helper's process: idle until a signal ends it. */
+		for (;;)
+			pause();
+	}
+	so.pidfd = syscall(SYS_pidfd_open, worker, 0);
+	if (so.pidfd < 0) {
+		perror("coder: pidfd_open");
+		return 95;
+	}
 	fd = aios_spawn_fd(h, &so, &helper);
+	close(so.pidfd);
 	if (fd < 0) {
 		fprintf(stderr, "coder: spawn: %s\n", aios_errmsg(h));
 		return 95;
@@ -204,7 +221,13 @@ static int run_coder(int to, int from)
 		fprintf(stderr, "coder: kill after grant: %s\n", aios_errmsg(h));
 		return 98;
 	}
-	say("coder: killed agent %" PRIu64 " (coder.helper)\n", helper);
+	if (waitpid(worker, &status, 0) != worker || !WIFSIGNALED(status) ||
+	    WTERMSIG(status) != SIGTERM) {
+		fprintf(stderr, "coder: helper process did not die of SIGTERM\n");
+		return 99;
+	}
+	say("coder: killed agent %" PRIu64 " (coder.helper); its process %d got SIGTERM\n",
+	    helper, (int)worker);
 	child_send(from, "killed");
 	child_wait(to);
 	close(fd);
