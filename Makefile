@@ -130,12 +130,12 @@ endif
 endif
 
 # ---- userspace and selftests ---------------------------------------------
+# Builds every component even when one fails, then names the failures.
 userspace: deps headers
-	@set -e; for d in $(USERSPACE_DIRS); do \
-		if [ -f $(TOP)/$$d/Makefile ]; then \
-			$(call SUBMAKE,$(TOP)/$$d) SAN=$(SAN) all; \
-		else echo "userspace: $$d has no Makefile yet, skipped"; fi; \
-	done
+	@bad=; for d in $(USERSPACE_DIRS); do \
+		$(call SUBMAKE,$(TOP)/$$d) SAN=$(SAN) all || bad="$$bad $$d"; \
+	done; \
+	if [ -n "$$bad" ]; then echo "userspace: build failed in:$$bad" >&2; exit 1; fi
 
 selftests: deps headers
 ifneq ($(call have_mk,$(SELFTEST_DIR)),)

@@ -650,6 +650,9 @@ struct aios_send {
 	struct aios_msg_send *arg;
 	struct aios_mbox **rcv;		/* receivers' mailboxes, referenced */
 	struct aios_msg **msgs;		/* one message per receiver */
+	/* rcv and msgs of a send to one agent (no allocation) */
+	struct aios_mbox *one_rcv;
+	struct aios_msg *one_msg;
 	unsigned int n;
 	long timeout;			/* jiffies left */
 	bool waited;			/* slept for room at least once */
@@ -902,7 +905,10 @@ static int aios_ipc_build(struct aios_send *snd, u64 *msg_id)
 	unsigned int i;
 	int ret;
 
-	snd->msgs = kcalloc(max(snd->n, 1U), sizeof(*snd->msgs), GFP_KERNEL);
+	if (snd->n > 1)
+		snd->msgs = kcalloc(snd->n, sizeof(*snd->msgs), GFP_KERNEL);
+	else
+		snd->msgs = &snd->one_msg;
 	if (!snd->msgs)
 		return -ENOMEM;
 
@@ -1016,12 +1022,7 @@ int aios_ipc_ioc_send(struct aios_ctx *ctx, struct aios_msg_send *s,
 			ret = -ESRCH;
 			goto out;
 		}
-		snd.rcv = kcalloc(1, sizeof(*snd.rcv), GFP_KERNEL);
-		if (!snd.rcv) {
-			aios_agent_put(t);
-			ret = -ENOMEM;
-			goto out;
-		}
+		snd.rcv = &snd.one_rcv;
 		snd.rcv[0] = aios_mbox_get(t);
 		aios_agent_put(t);
 		if (IS_ERR(snd.rcv[0])) {
@@ -1087,8 +1088,10 @@ out:
 			aios_msg_free(snd.msgs[i]);
 	for (i = 0; i < snd.n; i++)
 		aios_mbox_put(snd.rcv[i]);
-	kfree(snd.msgs);
-	kfree(snd.rcv);
+	if (snd.msgs != &snd.one_msg)
+		kfree(snd.msgs);
+	if (snd.rcv != &snd.one_rcv)
+		kfree(snd.rcv);
 	aios_mbox_put(smb);
 	return ret;
 }

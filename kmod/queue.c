@@ -37,6 +37,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -59,6 +60,8 @@ MODULE_PARM_DESC(queue_quota_bytes,
 /* The UAPI poll bits as the kernel's __poll_t. */
 #define AIOS_EPOLL_TASK		((__force __poll_t)AIOS_POLL_TASK)
 #define AIOS_EPOLL_RESULT	((__force __poll_t)AIOS_POLL_RESULT)
+/* Payloads and results up to this size live inside the task. */
+#define AIOS_TASK_INLINE	64
 /* Tasks handled per critical section by bulk operations. */
 #define AIOS_QBATCH		8
 
@@ -72,8 +75,17 @@ static wait_queue_head_t aios_task_wqs[1 << AIOS_TASK_WQ_BITS];
 
 /* All queues, live and dead, by id; the xarray's lock guards it. */
 static DEFINE_XARRAY_ALLOC1(aios_queues);
-/* All tasks by id. */
-static DEFINE_XARRAY(aios_tasks);
+/*
+ * All tasks by id: a fixed hash table (ids only grow, so an xarray would
+ * allocate and RCU-free a node for nearly every task).  Readers walk a
+ * chain under RCU; aios_task_hash_lock serialises insertions and
+ * removals.  Tasks are freed with kfree_rcu().
+ */
+#define AIOS_TASK_HASH_BITS	12
+static struct hlist_head aios_task_hash[1 << AIOS_TASK_HASH_BITS];
+static DEFINE_SPINLOCK(aios_task_hash_lock);
+static atomic_t aios_tasks_nr = ATOMIC_INIT(0);
+static struct kmem_cache *aios_task_cache;
 /* Per-agent queue state by agent id. */
 static DEFINE_XARRAY(aios_qagents);
 /*
@@ -115,6 +127,7 @@ struct aios_task {
 	u64 id;				/* immutable */
 	struct aios_queue *q;		/* immutable, reference held */
 	struct aios_qagent *sub;	/* immutable, reference held */
+	struct hlist_node hnode;	/* aios_task_hash, RCU */
 	u64 sub_id;			/* immutable */
 	u32 prio;			/* immutable */
 	u64 submit_ns;			/* immutable, CLOCK_MONOTONIC */
@@ -141,6 +154,8 @@ struct aios_task {
 	void *result;			/* set once when final */
 	size_t result_kmem;
 	struct rcu_head rcu;
+	/* A small payload, then (when DONE) a small result, lives here. */
+	u8 small[AIOS_TASK_INLINE];
 };
 
 static wait_queue_head_t *aios_task_wq(const struct aios_task *t)
@@ -230,17 +245,38 @@ static void aios_qagent_put(struct aios_qagent *qa)
 
 void aios_queue_put(struct aios_queue *q);
 
+static struct hlist_head *aios_task_chain(u64 id)
+{
+	return &aios_task_hash[hash_64(id, AIOS_TASK_HASH_BITS)];
+}
+
+static void aios_task_unhash(struct aios_task *t)
+{
+	spin_lock(&aios_task_hash_lock);
+	hlist_del_rcu(&t->hnode);
+	spin_unlock(&aios_task_hash_lock);
+	atomic_dec(&aios_tasks_nr);
+}
+
+static void aios_task_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(aios_task_cache,
+			container_of(rcu, struct aios_task, rcu));
+}
+
 static void aios_task_free(struct kref *ref)
 {
 	struct aios_task *t = container_of(ref, struct aios_task, ref);
 
-	xa_erase(&aios_tasks, t->id);
-	kvfree(t->payload);
-	kvfree(t->result);
+	aios_task_unhash(t);
+	if (t->payload != t->small)
+		kvfree(t->payload);
+	if (t->result != t->small)
+		kvfree(t->result);
 	atomic_long_sub(t->payload_len, &t->sub->bytes);
 	aios_qagent_put(t->sub);
 	aios_queue_put(t->q);
-	kfree_rcu(t, rcu);
+	call_rcu(&t->rcu, aios_task_free_rcu);
 }
 
 static void aios_task_put(struct aios_task *t)
@@ -486,6 +522,7 @@ static void aios_task_unlink(struct aios_queue *q, struct aios_task *t,
 {
 	list_del_init(&t->node);
 	t->live = false;
+	q->ntasks--;
 	q->kmem -= t->kmem + t->result_kmem;
 	b->put[b->nput++] = t;
 }
@@ -593,12 +630,16 @@ static struct aios_task *aios_task_lookup(u64 id)
 {
 	struct aios_task *t;
 
-	if (!id || id > ULONG_MAX)
+	if (!id)
 		return NULL;
 	rcu_read_lock();
-	t = xa_load(&aios_tasks, id);
-	if (t && !kref_get_unless_zero(&t->ref))
-		t = NULL;
+	hlist_for_each_entry_rcu(t, aios_task_chain(id), hnode) {
+		if (t->id == id) {
+			if (!kref_get_unless_zero(&t->ref))
+				t = NULL;
+			break;
+		}
+	}
 	rcu_read_unlock();
 	return t;
 }
@@ -988,11 +1029,14 @@ static struct aios_task *aios_task_alloc(struct aios_queue *q,
 	u64 id;
 	int ret;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = kmem_cache_zalloc(aios_task_cache, GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	if (s->payload_len) {
+	if (s->payload_len <= AIOS_TASK_INLINE)
+		t->payload = t->small;
+	else
 		t->payload = kvmalloc(s->payload_len, GFP_KERNEL_ACCOUNT);
+	if (s->payload_len) {
 		if (!t->payload) {
 			ret = -ENOMEM;
 			goto err;
@@ -1004,10 +1048,6 @@ static struct aios_task *aios_task_alloc(struct aios_queue *q,
 		}
 	}
 	id = atomic64_inc_return(&aios_task_ids);
-	if (id > ULONG_MAX) {
-		ret = -ENOSPC;
-		goto err;
-	}
 	kref_init(&t->ref);
 	INIT_LIST_HEAD(&t->node);
 	t->id = id;
@@ -1021,16 +1061,19 @@ static struct aios_task *aios_task_alloc(struct aios_queue *q,
 	t->submit_ns = ktime_get_ns();
 	t->deadline_ns = s->deadline_ns;
 	t->payload_len = s->payload_len;
-	t->kmem = aios_buf_kmem(t, sizeof(*t)) +
-		  aios_buf_kmem(t->payload, s->payload_len);
-	/* Not findable until it is queued (t->live). */
-	ret = xa_insert(&aios_tasks, id, t, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err;
+	t->kmem = kmem_cache_size(aios_task_cache);
+	if (t->payload != t->small)
+		t->kmem += aios_buf_kmem(t->payload, s->payload_len);
+	/* Findable from now on, but not live until it is queued. */
+	atomic_inc(&aios_tasks_nr);
+	spin_lock(&aios_task_hash_lock);
+	hlist_add_head_rcu(&t->hnode, aios_task_chain(id));
+	spin_unlock(&aios_task_hash_lock);
 	return t;
 err:
-	kvfree(t->payload);
-	kfree(t);
+	if (t->payload != t->small)
+		kvfree(t->payload);
+	kmem_cache_free(aios_task_cache, t);
 	return ERR_PTR(ret);
 }
 
@@ -1047,7 +1090,6 @@ static bool aios_queue_room(struct aios_queue *q, struct aios_agent *a)
  */
 static void aios_task_discard(struct aios_task *t)
 {
-	xa_erase(&aios_tasks, t->id);
 	aios_task_put(t);
 }
 
@@ -1110,6 +1152,7 @@ int aios_queue_ioc_submit(struct aios_agent *a, void *arg)
 			/* The task and the queue own the references now. */
 			t->live = true;
 			aios_task_enqueue(q, t, false);
+			q->ntasks++;
 			q->submitted++;
 			q->kmem += t->kmem;
 			if (t->deadline_ns)
@@ -1467,6 +1510,7 @@ int aios_queue_ioc_complete(struct aios_agent *a, void *arg)
 {
 	struct aios_task_complete *c = arg;
 	bool yield = c->flags & AIOS_COMPLETE_YIELD;
+	u8 small[AIOS_TASK_INLINE];
 	struct aios_qbatch b;
 	void *result = NULL;
 	struct aios_queue *q;
@@ -1497,17 +1541,18 @@ int aios_queue_ioc_complete(struct aios_agent *a, void *arg)
 		ret = -EMSGSIZE;
 		goto out;
 	}
-	if (c->result_len) {
+	if (c->result_len > AIOS_TASK_INLINE) {
 		result = kvmalloc(c->result_len, GFP_KERNEL_ACCOUNT);
 		if (!result) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		if (copy_from_user(result, u64_to_user_ptr(c->result),
-				   c->result_len)) {
-			ret = -EFAULT;
-			goto out;
-		}
+	}
+	if (c->result_len &&
+	    copy_from_user(result ?: small, u64_to_user_ptr(c->result),
+			   c->result_len)) {
+		ret = -EFAULT;
+		goto out;
 	}
 
 	now = ktime_get_ns();
@@ -1545,12 +1590,19 @@ int aios_queue_ioc_complete(struct aios_agent *a, void *arg)
 				aios_qbatch_ev(&b, AIOS_OP_TASK_FAIL,
 					       AIOS_FAIL_WORKER, a->id, t);
 			} else {
-				t->result = result;
+				if (result) {
+					t->result = result;
+					t->result_kmem =
+						aios_buf_kmem(result,
+							      c->result_len);
+					q->kmem += t->result_kmem;
+					result = NULL;
+				} else if (c->result_len) {
+					/* The payload is not needed any more. */
+					memcpy(t->small, small, c->result_len);
+					t->result = t->small;
+				}
 				t->result_len = c->result_len;
-				t->result_kmem = aios_buf_kmem(result,
-							       c->result_len);
-				q->kmem += t->result_kmem;
-				result = NULL;
 				t->progress = 100;
 				aios_tput_add(&q->tput, now);
 				aios_task_final(q, t, AIOS_TASK_DONE, 0, 0);
@@ -1816,44 +1868,86 @@ void aios_queue_snapshot(struct aios_queue *q, struct aios_queue_info *qi)
 	spin_unlock(&q->lock);
 }
 
-/*
- * The task with the smallest id > *cursor (of queue @queue_id unless 0),
- * and the cursor moved to it: 0, or -ENOENT at the end.
- */
-int aios_queue_task_next(u64 *cursor, u32 queue_id, struct aios_task_info *out)
+static int aios_task_info_cmp(const void *a, const void *b)
 {
-	struct aios_task *t;
-	unsigned long idx = *cursor;
-	bool ok;
+	const struct aios_task_info *x = a, *y = b;
 
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The tasks of @q with an id > @after, sorted by id, in a kvmalloc'd
+ * array (*out, kvfree() it); returns how many, or -ENOMEM.
+ */
+static int aios_queue_tasks(struct aios_queue *q, u64 after,
+			    struct aios_task_info **out)
+{
+	struct aios_task_info *v = NULL;
+	struct list_head *lists[__AIOS_PRIO_MAX + 2];
+	struct aios_task *t;
+	u32 cap = 0, n = 0;
+	int c;
+
+	for (c = 0; c < __AIOS_PRIO_MAX; c++)
+		lists[c] = &q->queued[c];
+	lists[c++] = &q->running;
+	lists[c] = &q->done;
 	for (;;) {
-		rcu_read_lock();
-		t = xa_find_after(&aios_tasks, &idx, ULONG_MAX, XA_PRESENT);
-		if (t && !kref_get_unless_zero(&t->ref))
-			t = NULL;
-		rcu_read_unlock();
-		if (!t) {
-			if (idx == ULONG_MAX || !xa_find_after(&aios_tasks, &idx,
-							       ULONG_MAX,
-							       XA_PRESENT))
-				return -ENOENT;
-			idx--;	/* a task being freed: look again from it */
-			continue;
-		}
-		*cursor = t->id;
-		ok = false;
-		if (!queue_id || t->q->id == queue_id) {
-			spin_lock(&t->q->lock);
-			if (t->live) {
-				aios_task_snap(t, out);
-				ok = true;
-			}
-			spin_unlock(&t->q->lock);
-		}
-		aios_task_put(t);
-		if (ok)
-			return 0;
+		spin_lock(&q->lock);
+		if (q->ntasks <= cap)
+			break;
+		cap = q->ntasks + 16;
+		spin_unlock(&q->lock);
+		kvfree(v);
+		v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
+		if (!v)
+			return -ENOMEM;
 	}
+	for (c = 0; c < ARRAY_SIZE(lists); c++)
+		list_for_each_entry(t, lists[c], node)
+			if (t->id > after)
+				aios_task_snap(t, &v[n++]);
+	spin_unlock(&q->lock);
+	sort(v, n, sizeof(*v), aios_task_info_cmp, NULL);
+	*out = v;
+	return n;
+}
+
+/**
+ * aios_queue_task_batch - tasks in dump order (queue id, then task id)
+ * @queue_id: queue of the last task returned before, 0 to start
+ * @after: id of that task
+ * @filter: only this queue, or 0 for all
+ * @out: room for @max snapshots
+ * @max: capacity of @out
+ *
+ * Every task not yet freed, of live and destroyed queues.  Returns how
+ * many were filled in (0 at the end), or -ENOMEM.
+ */
+int aios_queue_task_batch(u32 queue_id, u64 after, u32 filter,
+			  struct aios_task_info *out, int max)
+{
+	u32 cursor = queue_id ? queue_id - 1 : 0;
+	struct aios_task_info *v;
+	struct aios_queue *q;
+	int n, i, got = 0;
+
+	if (filter && filter - 1 > cursor)
+		cursor = filter - 1;
+	while (got < max && (q = aios_queue_next_any(&cursor, true))) {
+		if (filter && q->id != filter) {
+			aios_queue_put(q);
+			break;
+		}
+		n = aios_queue_tasks(q, q->id == queue_id ? after : 0, &v);
+		aios_queue_put(q);
+		if (n < 0)
+			return n;
+		for (i = 0; i < n && got < max; i++)
+			out[got++] = v[i];
+		kvfree(v);
+	}
+	return got;
 }
 
 /* ---- agent release ------------------------------------------------------------- */
@@ -2029,9 +2123,17 @@ static int aios_queue_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(aios_task_wqs); i++)
 		init_waitqueue_head(&aios_task_wqs[i]);
-	if (!aios_queue_wq)
-		aios_queue_wq = alloc_workqueue("aios_queue", WQ_UNBOUND, 0);
-	return aios_queue_wq ? 0 : -ENOMEM;
+	aios_task_cache = kmem_cache_create("aios_task",
+					    sizeof(struct aios_task), 0,
+					    SLAB_ACCOUNT, NULL);
+	if (!aios_task_cache)
+		return -ENOMEM;
+	aios_queue_wq = alloc_workqueue("aios_queue", WQ_UNBOUND, 0);
+	if (!aios_queue_wq) {
+		kmem_cache_destroy(aios_task_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Module teardown: no agent file is left, so no task is either. */
@@ -2049,8 +2151,10 @@ static void aios_queue_exit(void)
 	}
 	destroy_workqueue(aios_queue_wq);
 	aios_queue_wq = NULL;
+	/* The call_rcu() frees of tasks, before their cache goes. */
 	rcu_barrier();
-	WARN_ON(!xa_empty(&aios_tasks));
+	WARN_ON(atomic_read(&aios_tasks_nr));
+	kmem_cache_destroy(aios_task_cache);
 	WARN_ON(!xa_empty(&aios_qagents));
 }
 

@@ -100,6 +100,7 @@ struct aios_queue {
 	u32 depth;			/* queued tasks */
 	u32 nr_running;			/* tasks in state RUNNING */
 	u32 slots;			/* tasks holding a slot */
+	u32 ntasks;			/* tasks on its lists */
 	u64 seq;			/* arrival counter */
 	u64 next_deadline;		/* earliest armed deadline, 0: none */
 	u64 submitted, completed, failed, cancelled, requeued, yielded;
@@ -134,8 +135,8 @@ struct aios_queue *aios_queue_get_name(const char *name);
 struct aios_queue *aios_queue_next(u32 *cursor);
 void aios_queue_put(struct aios_queue *q);
 void aios_queue_snapshot(struct aios_queue *q, struct aios_queue_info *qi);
-int aios_queue_task_next(u64 *cursor, u32 queue_id,
-			 struct aios_task_info *out);
+int aios_queue_task_batch(u32 queue_id, u64 after, u32 filter,
+			  struct aios_task_info *out, int max);
 
 struct aios_queue_cfg {
 	char name[AIOS_QUEUE_NAME_MAX];

@@ -458,7 +458,10 @@ int aios_queue_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/* cb->args[0]: id of the last task sent, [1]: queue id filter or 0. */
+/*
+ * cb->args[0]: id of the last task sent, [1]: its queue, [2]: queue id
+ * filter or 0.
+ */
 int aios_queue_nl_task_start(struct netlink_callback *cb)
 {
 	struct nlattr *attrs[AIOS_A_MAX + 1];
@@ -471,34 +474,51 @@ int aios_queue_nl_task_start(struct netlink_callback *cb)
 		return ret;
 	cb->args[0] = 0;
 	cb->args[1] = 0;
+	cb->args[2] = 0;
 	if (attrs[AIOS_A_QUEUE]) {
 		ret = aios_queue_nl_lookup(attrs[AIOS_A_QUEUE], cb->extack, &q);
 		if (ret)
 			return ret;
-		cb->args[1] = q->id;
+		cb->args[2] = q->id;
 		aios_queue_put(q);
 	}
 	return 0;
 }
 
+#define AIOS_NL_TASK_BATCH	32
+
 int aios_queue_nl_task_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct aios_task_info ti;
-	u64 cursor = cb->args[0];
+	struct aios_task_info *ti;
 	void *hdr;
+	int n, i;
 
-	while (!aios_queue_task_next(&cursor, cb->args[1], &ti)) {
-		hdr = aios_nl_hdr(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				  AIOS_CMD_TASK_GET);
-		if (!hdr)
+	ti = kmalloc_array(AIOS_NL_TASK_BATCH, sizeof(*ti), GFP_KERNEL);
+	if (!ti)
+		return -ENOMEM;
+	for (;;) {
+		n = aios_queue_task_batch(cb->args[1], cb->args[0], cb->args[2],
+					  ti, AIOS_NL_TASK_BATCH);
+		if (n <= 0)
 			break;
-		if (aios_queue_nl_put_task(skb, &ti)) {
-			genlmsg_cancel(skb, hdr);
-			break;
+		for (i = 0; i < n; i++) {
+			hdr = aios_nl_hdr(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					  AIOS_CMD_TASK_GET);
+			if (!hdr)
+				goto full;
+			if (aios_queue_nl_put_task(skb, &ti[i])) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[0] = ti[i].id;
+			cb->args[1] = ti[i].queue_id;
 		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = cursor;
 	}
+	kfree(ti);
+	return n < 0 ? n : skb->len;
+full:
+	kfree(ti);
 	return skb->len;
 }

@@ -160,28 +160,26 @@ TEST(output_limit_and_marker)
 
 TEST(inherited_fds_closed_unless_passed)
 {
-	char path[PATH_MAX], opt[16];
 	struct sbres r;
-	int fd;
+	char opt[16];
+	int p[2];
 
-	snprintf(path, sizeof(path), "%s/sandbox-test-fd-%d", sbt_build(), getpid());
-	ASSERT_EQ(0, write_file(path, "secret via fd\n"));
-	fd = open(path, O_RDONLY);	/* no O_CLOEXEC: inherited by the CLI */
-	ASSERT_GE(fd, 0);
-	unlink(path);
-	ASSERT_EQ(7, dup2(fd, 7));
+	ASSERT_EQ(0, pipe(p));	/* no O_CLOEXEC: inherited by the CLI */
+	ASSERT_EQ(14, write(p[1], "secret via fd\n", 14));
+	close(p[1]);
+	ASSERT_EQ(7, dup2(p[0], 7));
 	run_ok(_metadata, &r, NULL,
 	       SBT_ARGV("/bin/sh", "-c", "ls /proc/self/fd | tr '\\n' ' '"));
 	/* 0 1 2 and the fd ls uses for the directory, nothing else. */
 	EXPECT_STREQ("0 1 2 3 ", r.out);
 	sbt_free(&r);
-	snprintf(opt, sizeof(opt), "%d", fd);
+	snprintf(opt, sizeof(opt), "%d", p[0]);
 	run_ok(_metadata, &r, SBT_ARGV("--keep-fd", opt),
 	       SBT_ARGV("/bin/sh", "-c", "cat <&3"));
 	EXPECT_STREQ("secret via fd\n", r.out);
 	sbt_free(&r);
 	close(7);
-	close(fd);
+	close(p[0]);
 }
 
 TEST(scratch_is_fresh_per_run)
@@ -195,7 +193,7 @@ TEST(scratch_is_fresh_per_run)
 	sbt_free(&r);
 	run_ok(_metadata, &r, NULL, SBT_ARGV("/bin/sh", "-c",
 		"ls -A /scratch /tmp | tr '\\n' ' '"));
-	EXPECT_STREQ("/scratch: /tmp: ", r.out);
+	EXPECT_STREQ("/scratch:  /tmp: ", r.out);
 	sbt_free(&r);
 }
 
@@ -418,6 +416,104 @@ TEST(refuses_when_a_protection_is_missing)
 	       SBT_ARGV("/bin/echo", "weak"));
 	EXPECT_STREQ("weak\n", r.out);
 	sbt_free(&r);
+}
+
+/* ---- eBPF audit ----------------------------------------------------------- */
+
+static char *audit_cli(void)
+{
+	static char cli[PATH_MAX];
+
+	snprintf(cli, sizeof(cli), "%s/sandbox/aios-audit", sbt_build());
+	return cli;
+}
+
+TEST(audit_trail_of_a_sandboxed_tool)
+{
+	char log[PATH_MAX], *text;
+	struct sbres r;
+
+	snprintf(log, sizeof(log), "%s/sandbox-test-audit-%d.log", sbt_build(),
+		 getpid());
+	run_ok(_metadata, &r, SBT_ARGV("--audit", log), SBT_ARGV("/bin/sh", "-c",
+		"/bin/cat /etc/hostname > /scratch/copy; exit 5"));
+	EXPECT_EQ(5, r.exit_code);
+	sbt_free(&r);
+	text = sbt_slurp(log);
+	ASSERT_NE(NULL, text);
+	TH_LOG("%.2000s", text);
+	EXPECT_NE(NULL, strstr(text, "\"type\": \"exec\""));
+	EXPECT_NE(NULL, strstr(text, "\"path\": \"/bin/sh\""));
+	EXPECT_NE(NULL, strstr(text, "\"path\": \"/bin/cat\""));
+	EXPECT_NE(NULL, strstr(text, "\"path\": \"/etc/hostname\", \"flags\": \"0"));
+	/* O_WRONLY|O_CREAT|O_TRUNC = 01101 (octal) from the redirection. */
+	EXPECT_NE(NULL, strstr(text, "\"path\": \"/scratch/copy\", \"flags\": \"01101\""));
+	EXPECT_NE(NULL, strstr(text, "\"exit_code\": 5"));
+	EXPECT_NE(NULL, strstr(text, "{\"type\": \"summary\", \"lost\": 0,"));
+	free(text);
+	unlink(log);
+}
+
+static int run_capture(const char *const *argv, char *out, size_t len)
+{
+	int p[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char connect_py[] =
+	"import socket, errno; s = socket.socket(); "
+	"print('connect:', s.connect_ex(('127.0.0.1', 9)))";
+
+TEST(audit_records_connect_address_and_port)
+{
+	char out[65536];
+
+	ASSERT_EQ(0, run_capture(SBT_ARGV(audit_cli(), "--", "/usr/bin/python3",
+					  "-c", connect_py), out, sizeof(out)));
+	TH_LOG("%.3000s", out);
+	EXPECT_NE(NULL, strstr(out, "connect: 111"));	/* ECONNREFUSED */
+	EXPECT_NE(NULL, strstr(out, "\"type\": \"connect\""));
+	EXPECT_NE(NULL, strstr(out, "\"addr\": \"127.0.0.1\", \"port\": 9"));
+	EXPECT_NE(NULL, strstr(out, "lost=0"));
+}
+
+TEST(bpf_lsm_denies_connect_without_access_net)
+{
+	char out[65536], lsm[512] = "";
+	FILE *f = fopen("/sys/kernel/security/lsm", "r");
+
+	if (f) {
+		if (!fgets(lsm, sizeof(lsm), f))
+			lsm[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(lsm, "bpf"))
+		SKIP(return, "the bpf LSM is not active (%s)", lsm);
+	ASSERT_EQ(0, run_capture(SBT_ARGV(audit_cli(), "--deny-net", "--",
+					  "/usr/bin/python3", "-c", connect_py),
+				 out, sizeof(out)));
+	TH_LOG("%.3000s", out);
+	EXPECT_NE(NULL, strstr(out, "connect: 1\n"));	/* EPERM */
+	EXPECT_NE(NULL, strstr(out, "\"type\": \"connect_denied\""));
+	EXPECT_NE(NULL, strstr(out, "denied=1"));
 }
 
 TEST_HARNESS_MAIN

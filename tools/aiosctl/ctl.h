@@ -89,5 +89,11 @@ int cmd_kill(struct ctl *c, int argc, char **argv);
 int cmd_migrate(struct ctl *c, int argc, char **argv);
 int cmd_audit(struct ctl *c, int argc, char **argv);
 int cmd_events(struct ctl *c, int argc, char **argv);
+int cmd_run(struct ctl *c, int argc, char **argv);
+int cmd_ledger(struct ctl *c, int argc, char **argv);
+int cmd_episode(struct ctl *c, int argc, char **argv);
+int cmd_ltm(struct ctl *c, int argc, char **argv);
+int cmd_pack(struct ctl *c, int argc, char **argv);
+int cmd_context(struct ctl *c, int argc, char **argv);
 
 #endif /* AIOSCTL_CTL_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiosctl - administer aios: agents, capabilities, audit, events.
+ * aiosctl - administer aios: agents, capabilities, audit, events; runs,
+ * ledgers, episodes, long-term memory, resume packs and contexts (aiosd).
  *
  *   aiosctl [-j|--json] [-p|--pretty] [-y|--yes] OBJECT [COMMAND] [ARGS]
  *
@@ -14,7 +15,8 @@
 static const char usage_text[] =
 "usage: aiosctl [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
 "\n"
-"OBJECT := { status | agents | caps | kill | migrate | audit | events | help }\n"
+"OBJECT := { status | agents | caps | kill | migrate | audit | events |\n"
+"            run | ledger | episode | ltm | pack | context | help }\n"
 "\n"
 "  status                           module status (version, agents, audit ring)\n"
 "  agents [show [ID]]               list agents, or show one\n"
@@ -27,6 +29,13 @@ static const char usage_text[] =
 "                                   read the audit ring\n"
 "  audit config --ring-size N       resize the audit ring (power of two)\n"
 "  events [--audit] [--count N]     print live events, one per line\n"
+"  run create|list|show|workset|put|push    runs and their working sets\n"
+"  ledger append|show|verify        a run's hash-chained ledger\n"
+"  episode create|list|show         immutable milestone checkpoints\n"
+"  ltm propose|commit|discard|proposals|search   long-term memory\n"
+"  pack export|import               resume packs\n"
+"  context create|list|restore|delete|check|truncate|models|budget|expire\n"
+"                                   conversation snapshots and token budgets\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json     JSON output (one document; events: one object per line)\n"
@@ -50,6 +59,12 @@ static const struct object objects[] = {
 	{ "migrate", cmd_migrate },
 	{ "audit", cmd_audit },
 	{ "events", cmd_events },
+	{ "run", cmd_run },
+	{ "ledger", cmd_ledger },
+	{ "episode", cmd_episode },
+	{ "ltm", cmd_ltm },
+	{ "pack", cmd_pack },
+	{ "context", cmd_context },
 	{ "help", NULL },
 };
 

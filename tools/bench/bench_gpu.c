@@ -13,8 +13,12 @@
  *                         chosen signal (CLOCK_MONOTONIC, both processes)
  *  revoke_error_p50/p99   (time the CRITICAL claimant's blocking claim
  *                         returns) - (the holder's grace deadline, as the
- *                         kernel reports it in AIOS_GPU_A_DEADLINE_NS):
- *                         an upper bound of how late the revoke was
+ *                         kernel reports it in AIOS_GPU_A_DEADLINE_NS of
+ *                         the PREEMPT event): how late the claimant got
+ *                         the device
+ *  revoke_kernel_error_*  (time of the kernel's AIOS_OP_GPU_REVOKE audit
+ *                         record) - (that deadline): how late the revoke
+ *                         itself was
  *
  *   bench_gpu [--json PATH] [--vm true|false] [--iters N] [--rounds R]
  *             [--preempts M] [--revokes K] [--grace-ms G]
@@ -154,26 +158,100 @@ static int nl_do(uint8_t cmd, int flags, uint32_t id, const char *path,
 	}
 }
 
-/* The device's state and deadline_ns (0 when not PREEMPTING). */
-static int dev_state(uint64_t *deadline)
+/* A socket on the "events" group: the PREEMPT event carries the deadline. */
+static struct nl_sock *ev;
+
+static void events_open(void)
+{
+	int grp;
+
+	ev = nl_socket_alloc();
+	if (!ev || genl_connect(ev))
+		die("netlink events socket", EIO);
+	grp = genl_ctrl_resolve_grp(ev, AIOS_GENL_NAME, AIOS_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(ev, grp))
+		die("join the events group", EIO);
+	nl_socket_set_buffer_size(ev, 1 << 20, 0);
+}
+
+/* Wait for AIOS_CMD_NTF_GPU_PREEMPT of our device; its deadline. */
+static uint64_t preempt_deadline(void)
 {
 	struct nlattr *tb[AIOS_A_MAX + 1], *t[AIOS_GPU_A_MAX + 1];
-	struct nl_msg *r = NULL;
-	int ret = nl_do(AIOS_CMD_GPU_GET, 0, DEV_ID, NULL, &r);
+	static char buf[65536];
+	struct nlmsghdr *h;
+	int len;
 
-	if (ret)
-		return ret;
-	ret = -EBADMSG;
-	if (r && !genlmsg_parse(nlmsg_hdr(r), 0, tb, AIOS_A_MAX, NULL) &&
-	    tb[AIOS_A_GPU] &&
-	    !nla_parse_nested(t, AIOS_GPU_A_MAX, tb[AIOS_A_GPU], NULL) &&
-	    t[AIOS_GPU_A_STATE]) {
-		ret = nla_get_u32(t[AIOS_GPU_A_STATE]);
-		*deadline = t[AIOS_GPU_A_DEADLINE_NS] ?
-			    nla_get_u64(t[AIOS_GPU_A_DEADLINE_NS]) : 0;
+	for (;;) {
+		len = recv(nl_socket_get_fd(ev), buf, sizeof(buf), 0);
+		if (len < 0)
+			die("events", errno);
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type < NLMSG_MIN_TYPE ||
+			    ((struct genlmsghdr *)nlmsg_data(h))->cmd !=
+			    AIOS_CMD_NTF_GPU_PREEMPT)
+				continue;
+			if (genlmsg_parse(h, 0, tb, AIOS_A_MAX, NULL) ||
+			    !tb[AIOS_A_GPU] ||
+			    nla_parse_nested(t, AIOS_GPU_A_MAX, tb[AIOS_A_GPU],
+					     NULL) ||
+			    !t[AIOS_GPU_A_ID] || !t[AIOS_GPU_A_DEADLINE_NS] ||
+			    nla_get_u32(t[AIOS_GPU_A_ID]) != DEV_ID)
+				continue;
+			return nla_get_u64(t[AIOS_GPU_A_DEADLINE_NS]);
+		}
 	}
-	nlmsg_free(r);
-	return ret;
+}
+
+/*
+ * The kernel's own revoke times: the AIOS_OP_GPU_REVOKE audit records of
+ * our device (CLOCK_BOOTTIME, which equals CLOCK_MONOTONIC on a machine
+ * that never suspended), the last n of them, oldest first.  Returns how
+ * many were found.
+ */
+static int revoke_times(uint64_t *t, int n)
+{
+	struct nlattr *tb[AIOS_A_MAX + 1], *a[AIOS_AUDIT_A_MAX + 1];
+	struct nl_msg *m = nlmsg_alloc();
+	static char buf[65536];
+	struct nlmsghdr *h;
+	int len, found = 0;
+
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
+		    AIOS_CMD_AUDIT_GET, AIOS_GENL_VERSION);
+	if (nl_send_auto(sk, m) < 0)
+		die("audit dump", EIO);
+	nlmsg_free(m);
+	for (;;) {
+		len = recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0);
+		if (len < 0)
+			die("audit dump", errno);
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return found;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				die("audit dump",
+				    -((struct nlmsgerr *)nlmsg_data(h))->error);
+			if (h->nlmsg_type < NLMSG_MIN_TYPE ||
+			    genlmsg_parse(h, 0, tb, AIOS_A_MAX, NULL) ||
+			    !tb[AIOS_A_AUDIT] ||
+			    nla_parse_nested(a, AIOS_AUDIT_A_MAX,
+					     tb[AIOS_A_AUDIT], NULL) ||
+			    !a[AIOS_AUDIT_A_OP] || !a[AIOS_AUDIT_A_OBJECT] ||
+			    !a[AIOS_AUDIT_A_TIME_NS] ||
+			    nla_get_u32(a[AIOS_AUDIT_A_OP]) !=
+			    AIOS_OP_GPU_REVOKE ||
+			    nla_get_u64(a[AIOS_AUDIT_A_OBJECT]) != DEV_ID)
+				continue;
+			if (found == n) {	/* keep the last n */
+				memmove(t, t + 1, (n - 1) * sizeof(*t));
+				found--;
+			}
+			t[found++] = nla_get_u64(a[AIOS_AUDIT_A_TIME_NS]);
+		}
+	}
 }
 
 /* ---- statistics ------------------------------------------------------------ */
@@ -332,17 +410,19 @@ static void *crit_claim(void *p)
 	return NULL;
 }
 
-static void bench_revoke(int n, uint32_t grace, int64_t *err_ns)
+static void bench_revoke(int n, uint32_t grace, int64_t *err_ns,
+			 uint64_t *deadlines)
 {
 	int up[2], crit = agent("bench-critical", AIOS_PRIO_CRITICAL);
 	struct crit_arg a = { .fd = crit };
 	uint64_t v, deadline;
 	pthread_t th;
 	pid_t pid;
-	int st, s;
+	int st;
 
 	if (pipe(up))
 		die("pipe", errno);
+	events_open();
 	pid = fork();
 	if (!pid) {
 		setpgid(0, 0);
@@ -353,12 +433,8 @@ static void bench_revoke(int n, uint32_t grace, int64_t *err_ns)
 			die("holder", EPIPE);
 		if (pthread_create(&th, NULL, crit_claim, &a))
 			die("pthread_create", EAGAIN);
-		deadline = 0;
-		do {
-			s = dev_state(&deadline);
-			if (s < 0)
-				die("GPU_GET", -s);
-		} while (s != AIOS_GPU_PREEMPTING && !(usleep(200)));
+		deadline = preempt_deadline();
+		deadlines[i] = deadline;
 		pthread_join(th, NULL);
 		if (a.ret)
 			die("critical claim", -a.ret);
@@ -422,12 +498,13 @@ static long num(const char *s, const char *what, long lo, long hi)
 int main(int argc, char **argv)
 {
 	const char *json = NULL, *vm = "false";
-	long iters = 20000, rounds = 5, npre = 200, nrev = 40, grace = 50;
+	long iters = 20000, rounds = 5, npre = 200, nrev = 100, grace = 50;
 	double rtt[16], fl[16], rtt_med, fl_med;
 	char dir[] = "/tmp/aios-bench-gpu.XXXXXX", path[64];
 	uint64_t *lat, lat50, lat99;
 	int64_t *rerr;
-	uint64_t *rerr_abs;
+	uint64_t *rerr_abs, *deadlines, *ktimes, *kerr, k50 = 0, k99 = 0;
+	int nk;
 	int64_t rev50, rev99, revmax;
 	struct utsname u;
 	char model[128];
@@ -499,12 +576,38 @@ int main(int argc, char **argv)
 	lat = calloc(npre, sizeof(*lat));
 	rerr = calloc(nrev, sizeof(*rerr));
 	rerr_abs = calloc(nrev, sizeof(*rerr_abs));
-	if (!lat || !rerr || !rerr_abs)
+	deadlines = calloc(nrev, sizeof(*deadlines));
+	ktimes = calloc(nrev, sizeof(*ktimes));
+	kerr = calloc(nrev, sizeof(*kerr));
+	if (!lat || !rerr || !rerr_abs || !deadlines || !ktimes || !kerr)
 		die("calloc", ENOMEM);
 	bench_notify(npre, lat);
 	lat50 = pct(lat, npre, 50);
 	lat99 = pct(lat, npre, 99);
-	bench_revoke(nrev, grace, rerr);
+	bench_revoke(nrev, grace, rerr, deadlines);
+	nk = revoke_times(ktimes, nrev);
+	if (nk != nrev)
+		die("the audit ring lost revoke records", ENODATA);
+	{
+		/* audit times are CLOCK_BOOTTIME: remove any suspend offset */
+		struct timespec b, mo;
+		uint64_t off;
+
+		clock_gettime(CLOCK_BOOTTIME, &b);
+		clock_gettime(CLOCK_MONOTONIC, &mo);
+		off = (b.tv_sec - mo.tv_sec) * 1000000000ULL +
+		      (b.tv_nsec - mo.tv_nsec);
+		off = off < 1000000 ? 0 : off;	/* < 1 ms: reading skew */
+		for (int i = 0; i < nrev; i++)
+			ktimes[i] -= off;
+	}
+	for (int i = 0; i < nrev; i++) {
+		if (ktimes[i] < deadlines[i])
+			die("the kernel revoked before the deadline", EPROTO);
+		kerr[i] = ktimes[i] - deadlines[i];
+	}
+	k50 = pct(kerr, nrev, 50);
+	k99 = pct(kerr, nrev, 99);
 	/* signed errors: sort by value; p99 of the lateness */
 	for (int i = 0; i < nrev; i++)
 		rerr_abs[i] = rerr[i] < 0 ? 0 : rerr[i];
@@ -537,6 +640,9 @@ int main(int argc, char **argv)
 	printf("%-26s %9.3f ms\n", "revoke_error_p50", rev50 / 1e6);
 	printf("%-26s %9.3f ms  (max %.3f ms)\n", "revoke_error_p99",
 	       rev99 / 1e6, revmax / 1e6);
+	printf("%-26s %9.3f ms  (the kernel's revoke, from its audit record)\n",
+	       "revoke_kernel_error_p50", k50 / 1e6);
+	printf("%-26s %9.3f ms\n", "revoke_kernel_error_p99", k99 / 1e6);
 	printf("ratio claim_release_vs_flock  %.3f  (aios claim+release / flock pair)\n",
 	       rtt_med / fl_med);
 	if (!json)
@@ -557,7 +663,9 @@ int main(int argc, char **argv)
 	fprintf(f, "  {\"name\": \"preempt_notify_p99_us\", \"value\": %.1f, \"unit\": \"us\"},\n", lat99 / 1e3);
 	fprintf(f, "  {\"name\": \"revoke_error_p50_ms\", \"value\": %.3f, \"unit\": \"ms\"},\n", rev50 / 1e6);
 	fprintf(f, "  {\"name\": \"revoke_error_p99_ms\", \"value\": %.3f, \"unit\": \"ms\"},\n", rev99 / 1e6);
-	fprintf(f, "  {\"name\": \"revoke_error_max_ms\", \"value\": %.3f, \"unit\": \"ms\"}\n", revmax / 1e6);
+	fprintf(f, "  {\"name\": \"revoke_error_max_ms\", \"value\": %.3f, \"unit\": \"ms\"},\n", revmax / 1e6);
+	fprintf(f, "  {\"name\": \"revoke_kernel_error_p50_ms\", \"value\": %.3f, \"unit\": \"ms\"},\n", k50 / 1e6);
+	fprintf(f, "  {\"name\": \"revoke_kernel_error_p99_ms\", \"value\": %.3f, \"unit\": \"ms\"}\n", k99 / 1e6);
 	fprintf(f, " ],\n \"ratios\": {\"claim_release_vs_flock\": %.4f}}\n",
 		rtt_med / fl_med);
 	if (fclose(f))

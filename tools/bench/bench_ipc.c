@@ -536,7 +536,7 @@ static void write_json(const char *path, const char *vm,
 int main(int argc, char **argv)
 {
 	const char *json = NULL, *vm = "false";
-	long iters = 20000;
+	long iters = 5000;
 	int rounds = 5;
 	char name[64];
 

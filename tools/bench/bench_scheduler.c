@@ -21,12 +21,19 @@
  * Every ratio is aios cost / peer cost (time per operation); below 1.0
  * aios is better.
  *
- *   bench_scheduler [--json PATH] [--iters N] [--tasks N] [--vm true|false]
+ *   bench_scheduler [--json PATH] [--iters N] [--tasks N] [--rtt-cpu CPU]
+ *                   [--vm true|false]
+ *
+ * --rtt-cpu pins both round-trip processes to one CPU for all four
+ * mechanisms alike (scheduler.sh does so in the VM: with TCG, a wake-up
+ * across virtual CPUs costs milliseconds on a loaded host and would
+ * measure the emulator instead of the mechanisms).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -395,13 +402,23 @@ struct rtt_result {
 	double p50, p99, mean;
 };
 
-static void bench_rtt(int iters, struct rtt_result *out)
+static void bench_rtt(int iters, int cpu, struct rtt_result *out)
 {
 	char rq[64], rs[64];
 	struct peers p;
 	uint64_t *lat[NMECH];
 	int per = iters / ROUNDS, warm = per / 10 + 1;
+	cpu_set_t old, one;
 	pid_t pid;
+
+	/* Optionally both processes on one CPU, for every mechanism alike. */
+	if (cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_getaffinity(0, sizeof(old), &old) ||
+		    sched_setaffinity(0, sizeof(one), &one))
+			die("sched_setaffinity", errno);
+	}
 
 	mq_names(rq, rs, sizeof(rq), "rtt");
 	p.q = queue_create("rtt", AIOS_ALGO_FIFO, 1, 1024);
@@ -457,6 +474,8 @@ static void bench_rtt(int iters, struct rtt_result *out)
 	mq_unlink(rs);
 	close(p.sp[0]);
 	close(p.sp[1]);
+	if (cpu >= 0 && sched_setaffinity(0, sizeof(old), &old))
+		die("sched_setaffinity", errno);
 }
 
 /* ---- throughput: 1 submitter, 2 workers ------------------------------------------ */
@@ -700,7 +719,7 @@ int main(int argc, char **argv)
 	struct rtt_result rtt[NMECH];
 	const char *json = NULL, *vm = "false", *only;
 	double tp_aios, tp_mq, kmem, low, bound;
-	int iters = 10000, tasks = 10000;
+	int iters = 10000, tasks = 10000, rtt_cpu = -1;
 	struct utsname u;
 	FILE *f;
 
@@ -713,8 +732,10 @@ int main(int argc, char **argv)
 			tasks = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--vm") && i + 1 < argc)
 			vm = argv[++i];
+		else if (!strcmp(argv[i], "--rtt-cpu") && i + 1 < argc)
+			rtt_cpu = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--json PATH] [--iters N] [--tasks N] [--vm true|false]\n",
+			fprintf(stderr, "usage: %s [--json PATH] [--iters N] [--tasks N] [--rtt-cpu CPU] [--vm true|false]\n",
 				argv[0]);
 			return 2;
 		}
@@ -738,7 +759,7 @@ int main(int argc, char **argv)
 			return 2;
 		return 0;
 	}
-	bench_rtt(iters, rtt);
+	bench_rtt(iters, rtt_cpu, rtt);
 	tp_aios = tput_aios(tasks);
 	tp_mq = tput_mq(tasks);
 	kmem = kmem_per_task(1000);
@@ -766,9 +787,9 @@ int main(int argc, char **argv)
 	if (!f)
 		die(json, errno);
 	uname(&u);
-	fprintf(f, "{\"category\": \"scheduler\", \"env\": {\"kernel\": \"%s\", \"vm\": %s, \"cpus\": %ld, \"rtt_iters\": %d, \"tasks\": %d, \"window\": %d},\n",
-		u.release, vm, sysconf(_SC_NPROCESSORS_ONLN), iters, tasks,
-		WINDOW);
+	fprintf(f, "{\"category\": \"scheduler\", \"env\": {\"kernel\": \"%s\", \"vm\": %s, \"cpus\": %ld, \"rtt_iters\": %d, \"rtt_cpu\": %d, \"tasks\": %d, \"window\": %d},\n",
+		u.release, vm, sysconf(_SC_NPROCESSORS_ONLN), iters, rtt_cpu,
+		tasks, WINDOW);
 	fprintf(f, " \"results\": [\n");
 	for (int m = 0; m < NMECH; m++)
 		fprintf(f, "  {\"name\": \"rtt_p50_%s\", \"value\": %.3f, \"unit\": \"us\"},\n"

@@ -11,7 +11,8 @@
 # BUILD/bench/ipc.json; ratios msg64_text_vs_posix_mq and
 # msg4k_json_vs_unix_dgram (one-way latency, aios / peer) and more.
 #
-# AIOS_BENCH_IPC_ITERS=N changes the round trips per round (default 20000).
+# AIOS_BENCH_IPC_ITERS=N changes the round trips per round (default 5000;
+# 4 KiB runs use half).  Under TCG (no usable KVM) one run takes minutes.
 set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

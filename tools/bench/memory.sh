@@ -56,4 +56,4 @@ args+=(-r "lookup_vs_ghashtable_thp=$(ratio "$(val aios hit)" "$(val ghashtable 
 args+=(-r "lookup_vs_judysl_thp=$(ratio "$(val aios hit)" "$(val judysl hit)")")
 args+=(-r "insert_vs_judysl_thp=$(ratio "$(val aios insert)" "$(val judysl insert)")")
 
-exec "$bench" "${args[@]}" "${nargs[@]}"
+"$bench" "${args[@]}" "${nargs[@]}"

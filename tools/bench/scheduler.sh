@@ -12,7 +12,9 @@
 # otherwise in the test VM via tools/vm/run (extra arguments for it in
 # AIOS_BENCH_VM_ARGS, e.g. "--module PATH").
 # AIOS_BENCH_SCHED_ITERS=N round trips per mechanism (default 10000),
-# AIOS_BENCH_SCHED_TASKS=N tasks for the throughput runs (default 10000).
+# AIOS_BENCH_SCHED_TASKS=N tasks for the throughput runs (default 10000),
+# AIOS_BENCH_SCHED_RTT_CPU=N CPU of the round-trip processes (default 0,
+# -1: not pinned).
 set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -24,6 +26,10 @@ make -s -C "$TOP/tools/bench" TOP="$TOP" BUILD="$BUILD" "$BIN"
 mkdir -p "$BUILD/bench"
 args=(--json "$JSON" --iters "${AIOS_BENCH_SCHED_ITERS:-10000}"
       --tasks "${AIOS_BENCH_SCHED_TASKS:-10000}")
+# Round trips with both processes on CPU 0, for every mechanism alike
+# (AIOS_BENCH_SCHED_RTT_CPU=-1 lets them float): in a TCG guest a wake-up
+# across virtual CPUs costs milliseconds on a loaded host.
+args+=(--rtt-cpu "${AIOS_BENCH_SCHED_RTT_CPU:-0}")
 
 if [ -e /sys/module/aios ]; then
 	vm=false

@@ -72,6 +72,8 @@ struct conn {
 	bool reading;		/* EPOLLIN registered */
 	bool writing;		/* EPOLLOUT registered */
 	bool held;		/* replies wait for the round's log sync */
+	bool backlog;		/* complete requests wait in the input buffer
+				 * (stopped by the output limit) */
 };
 
 struct server {
@@ -88,6 +90,7 @@ struct server {
 	uint64_t requests, rejected_conns;
 	size_t in_total;	/* bytes of input buffers, all connections */
 	size_t held;		/* connections with held replies */
+	size_t backlog;		/* connections with backlog set */
 	bool stop;
 };
 
@@ -303,6 +306,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
 	s->in_total -= c->in_cap;
 	if (c->held)
 		s->held--;
+	if (c->backlog)
+		s->backlog--;
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -439,6 +444,70 @@ static void take_fds(struct conn *c, struct msghdr *mh)
 	}
 }
 
+static void set_backlog(struct server *s, struct conn *c, bool on)
+{
+	if (on != c->backlog) {
+		c->backlog = on;
+		if (on)
+			s->backlog++;
+		else
+			s->backlog--;
+	}
+}
+
+/* Answer the complete frames in c's input buffer (as many as the output
+ * limit allows), then send the replies or hold them for the log sync. */
+static void conn_process(struct server *s, struct conn *c)
+{
+	const uint8_t *payload;
+	size_t plen, off = 0;
+
+	while (!c->closing && c->out_len - c->out_off <= OUT_LIMIT) {
+		long f = proto_frame(c->in + off, c->in_len - off, s->cfg->max_message,
+				     &payload, &plen);
+
+		if (f == 0)
+			break;
+		if (f < 0) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg),
+				 "frame length 0 or over the limit of %u bytes; closing the connection",
+				 s->cfg->max_message);
+			conn_reply(s, c, proto_error(NULL, -EMSGSIZE, msg));
+			c->closing = true;
+			off = c->in_len;
+			break;
+		}
+		handle_frame(s, c, payload, plen);
+		off += (size_t)f;
+	}
+	if (off) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+		c->partial_since = now_ms();
+	}
+	set_backlog(s, c, !c->closing && c->in_len &&
+		    proto_frame(c->in, c->in_len, s->cfg->max_message, &payload, &plen) != 0);
+	/* keep buffers small for idle connections */
+	if (!c->in_len && c->in_cap > 4 * READ_CHUNK) {
+		s->in_total -= c->in_cap;
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+	if (s->cfg->fsync == AIOS_FSYNC_ALWAYS && c->out_len > c->out_off) {
+		/* group commit: acknowledged only after the log is synced,
+		 * once for everything this round wrote */
+		if (!c->held) {
+			c->held = true;
+			s->held++;
+		}
+		return;
+	}
+	conn_flush(s, c);
+}
+
 static void conn_read(struct server *s, struct conn *c)
 {
 	size_t max = s->cfg->max_message + AIOSD_FRAME_HDR;
@@ -448,9 +517,13 @@ static void conn_read(struct server *s, struct conn *c)
 	} cbuf;
 	struct iovec iov;
 	struct msghdr mh = { 0 };
-	size_t want, off;
+	size_t want;
 	ssize_t n;
 
+	if (c->backlog) {
+		conn_process(s, c);
+		return;
+	}
 	if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < max) {
 		size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
 		uint8_t *b;
@@ -507,50 +580,7 @@ static void conn_read(struct server *s, struct conn *c)
 		c->partial_since = c->last_active;
 	c->in_len += (size_t)n;
 
-	/* answer every complete frame */
-	off = 0;
-	while (!c->closing && c->out_len - c->out_off <= OUT_LIMIT) {
-		const uint8_t *payload;
-		size_t plen;
-		long f = proto_frame(c->in + off, c->in_len - off, s->cfg->max_message,
-				     &payload, &plen);
-
-		if (f == 0)
-			break;
-		if (f < 0) {
-			char msg[160];
-
-			snprintf(msg, sizeof(msg),
-				 "frame length 0 or over the limit of %u bytes; closing the connection",
-				 s->cfg->max_message);
-			conn_reply(s, c, proto_error(NULL, -EMSGSIZE, msg));
-			c->closing = true;
-			off = c->in_len;
-			break;
-		}
-		handle_frame(s, c, payload, plen);
-		off += (size_t)f;
-	}
-	if (off) {
-		memmove(c->in, c->in + off, c->in_len - off);
-		c->in_len -= off;
-		c->partial_since = c->last_active;
-	}
-	/* keep buffers small for idle connections */
-	if (!c->in_len && c->in_cap > 4 * READ_CHUNK) {
-		s->in_total -= c->in_cap;
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-	}
-	if (s->cfg->fsync == AIOS_FSYNC_ALWAYS && c->out_len > c->out_off) {
-		/* group commit: acknowledged only after the log is synced,
-		 * once for everything this round wrote */
-		c->held = true;
-		s->held++;
-		return;
-	}
-	conn_flush(s, c);
+	conn_process(s, c);
 }
 
 /* End of an event-loop round: sync the log, then release the replies. */
@@ -819,6 +849,19 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 			}
 		}
 		release_held(&s);
+		if (s.backlog) {
+			/* requests that waited for their client to drain
+			 * replies: answer them now that there is room */
+			struct conn *c, *next;
+
+			for (c = s.conns; c; c = next) {
+				next = c->next;
+				if (c->backlog && !c->held && !c->closing &&
+				    c->out_len - c->out_off <= OUT_LIMIT)
+					conn_process(&s, c);
+			}
+			release_held(&s);
+		}
 		if (now_ms() >= next_hk || n == 0)
 			housekeeping(&s);
 	}

@@ -553,14 +553,14 @@ int aios_ctx_expire(struct aios_ctx *c, size_t *removed, struct aios_rerr *e)
 
 /* ---- budgets ------------------------------------------------------------------ */
 
-static int budget_path(struct aios_ctx *c, const char *session, char *out,
-		       size_t len, struct aios_rerr *e)
+static int budget_path(struct aios_ctx *c, uint64_t owner, const char *session,
+		       char *out, size_t len, struct aios_rerr *e)
 {
 	int rc = aios_id_valid(session, "session id", e);
 
 	if (rc)
 		return rc;
-	snprintf(out, len, "%s/sessions/%s.json", c->dir, session);
+	snprintf(out, len, "%s/sessions/%" PRIu64 "/%s.json", c->dir, owner, session);
 	return 0;
 }
 
@@ -591,21 +591,22 @@ static int budget_load(const char *path, uint64_t *limit, uint64_t *used,
 	return 0;
 }
 
-static int budget_store(struct aios_ctx *c, const char *path, uint64_t limit,
-			uint64_t used, struct aios_rerr *e)
+static int budget_store(struct aios_ctx *c, uint64_t owner, const char *path,
+			uint64_t limit, uint64_t used, struct aios_rerr *e)
 {
 	char buf[128], dir[PATH_MAX];
 	int n = snprintf(buf, sizeof(buf), "{\"limit\":%" PRIu64 ",\"used\":%" PRIu64 "}",
 			 limit, used);
 	int rc;
 
-	snprintf(dir, sizeof(dir), "%s/sessions", c->dir);
+	snprintf(dir, sizeof(dir), "%s/sessions/%" PRIu64, c->dir, owner);
 	rc = aios_mkdir_p(dir, e);
 	return rc ? rc : aios_write_file_atomic(path, buf, (size_t)n, 0600, e);
 }
 
-int aios_ctx_budget_set(struct aios_ctx *c, const char *session,
-			uint64_t limit, struct aios_rerr *e)
+int aios_ctx_budget_set(struct aios_ctx *c, uint64_t owner,
+			const char *session, uint64_t limit,
+			struct aios_rerr *e)
 {
 	char path[PATH_MAX];
 	uint64_t old_limit, used = 0;
@@ -613,26 +614,26 @@ int aios_ctx_budget_set(struct aios_ctx *c, const char *session,
 
 	if (!limit || limit > (1ull << 53))
 		return aios_rerr_set(e, EINVAL, "token budget must be 1..2^53");
-	rc = budget_path(c, session, path, sizeof(path), e);
+	rc = budget_path(c, owner, session, path, sizeof(path), e);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&c->mu);
 	if (budget_load(path, &old_limit, &used, session, NULL))
 		used = 0;
-	rc = budget_store(c, path, limit, used, e);
+	rc = budget_store(c, owner, path, limit, used, e);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 
-int aios_ctx_budget_charge(struct aios_ctx *c, const char *session,
-			   uint64_t tokens, uint64_t *remaining,
-			   struct aios_rerr *e)
+int aios_ctx_budget_charge(struct aios_ctx *c, uint64_t owner,
+			   const char *session, uint64_t tokens,
+			   uint64_t *remaining, struct aios_rerr *e)
 {
 	char path[PATH_MAX];
 	uint64_t limit, used;
 	int rc;
 
-	rc = budget_path(c, session, path, sizeof(path), e);
+	rc = budget_path(c, owner, session, path, sizeof(path), e);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&c->mu);
@@ -644,20 +645,21 @@ int aios_ctx_budget_charge(struct aios_ctx *c, const char *session,
 				   " (%" PRIu64 " over); raise the budget or truncate the context",
 				   session, limit, used, tokens, used + tokens - limit);
 	if (!rc)
-		rc = budget_store(c, path, limit, used + tokens, e);
+		rc = budget_store(c, owner, path, limit, used + tokens, e);
 	if (!rc && remaining)
 		*remaining = limit - used - tokens;
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 
-int aios_ctx_budget_get(struct aios_ctx *c, const char *session,
-			uint64_t *limit, uint64_t *used, struct aios_rerr *e)
+int aios_ctx_budget_get(struct aios_ctx *c, uint64_t owner,
+			const char *session, uint64_t *limit, uint64_t *used,
+			struct aios_rerr *e)
 {
 	char path[PATH_MAX];
 	int rc;
 
-	rc = budget_path(c, session, path, sizeof(path), e);
+	rc = budget_path(c, owner, session, path, sizeof(path), e);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&c->mu);

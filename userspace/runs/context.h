@@ -80,14 +80,17 @@ struct aios_trunc {
 int aios_ctx_truncate(const json_t *msgs, size_t budget, size_t keep_last,
 		      json_t **out, struct aios_trunc *r, struct aios_rerr *e);
 
-/* Per-session token budgets (durable). */
-int aios_ctx_budget_set(struct aios_ctx *c, const char *session,
-			uint64_t limit, struct aios_rerr *e);
+/* Per-session token budgets (durable), kept per owner (agent or uid
+ * namespace): <dir>/sessions/<owner>/<session>.json. */
+int aios_ctx_budget_set(struct aios_ctx *c, uint64_t owner,
+			const char *session, uint64_t limit,
+			struct aios_rerr *e);
 /* Charge tokens; -EDQUOT (nothing charged) if it would exceed the limit. */
-int aios_ctx_budget_charge(struct aios_ctx *c, const char *session,
-			   uint64_t tokens, uint64_t *remaining,
-			   struct aios_rerr *e);
-int aios_ctx_budget_get(struct aios_ctx *c, const char *session,
-			uint64_t *limit, uint64_t *used, struct aios_rerr *e);
+int aios_ctx_budget_charge(struct aios_ctx *c, uint64_t owner,
+			   const char *session, uint64_t tokens,
+			   uint64_t *remaining, struct aios_rerr *e);
+int aios_ctx_budget_get(struct aios_ctx *c, uint64_t owner,
+			const char *session, uint64_t *limit, uint64_t *used,
+			struct aios_rerr *e);
 
 #endif

@@ -204,7 +204,8 @@ int aios_episode_list(const char *dir, json_t **list, struct aios_rerr *e)
 	}
 	closedir(d);
 	if (!rc) {
-		qsort(v, n, sizeof(*v), cmp_ep);
+		if (n)
+			qsort(v, n, sizeof(*v), cmp_ep);
 		out = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(out, v[i]);

@@ -53,7 +53,8 @@ struct aios_ledger {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t next_seq;
-	uint64_t end;			/* bytes written (file size) */
+	uint64_t end;			/* bytes of records written */
+	uint64_t alloc_end;		/* file size: zeros from end to here */
 	unsigned char last_hash[32];
 	uint64_t *offs;			/* offs[i]: offset of record i + 1 */
 	size_t noffs, capoffs;
@@ -162,7 +163,7 @@ static int sys_ftruncate(void *ctx, int fd, off_t len)
 /* ---- scanning --------------------------------------------------------- */
 
 struct scan {
-	uint64_t records, good_end, torn, last_seq;
+	uint64_t records, good_end, torn, zero_tail, last_seq;
 	unsigned char last_hash[32];
 	uint64_t bad_seq, bad_off;
 	char reason[160];
@@ -177,14 +178,6 @@ static void file_header(unsigned char h[AIOS_LEDGER_FILE_HDR])
 	memcpy(h, FILE_MAGIC, 8);
 	put32(h + 8, LEDGER_VERSION);
 	put32(h + 28, aios_runs_crc32c(0, h, 28));
-}
-
-static int all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
 }
 
 /* Chain hash of one record: SHA-256(prev || body). */
@@ -202,9 +195,10 @@ static void chain_hash(const unsigned char prev[32], const unsigned char *body,
 }
 
 /* Returns 0 (possibly with a torn tail) or -EBADMSG / -ENOMEM. */
-static int scan_buf(const unsigned char *buf, size_t len, uint32_t max_payload,
-		    struct scan *s)
+static int scan_buf(const unsigned char *buf, size_t total,
+		    uint32_t max_payload, struct scan *s)
 {
+	size_t len = total;
 	unsigned char hdr[AIOS_LEDGER_FILE_HDR];
 	uint64_t off = AIOS_LEDGER_FILE_HDR;
 	EVP_MD_CTX *c;
@@ -225,21 +219,22 @@ static int scan_buf(const unsigned char *buf, size_t len, uint32_t max_payload,
 		return -EBADMSG;
 	}
 	s->good_end = off;
+	/* end of the data: anything after it is zero (preallocated space) */
+	while (len > off && buf[len - 1] == 0)
+		len--;
+	s->zero_tail = total - len;
 	c = EVP_MD_CTX_new();
 	if (!c)
 		return -ENOMEM;
 	while (off < len) {
 		const unsigned char *r = buf + off;
-		uint64_t rem = len - off;
+		uint64_t rem = len - off;		/* up to the last non-zero byte */
+		uint64_t prem = total - off;		/* up to the end of the file */
 		uint32_t tot, pl, crc;
 		uint16_t tl;
 		unsigned char h[32];
 		unsigned int hn = 32;
 
-		if (all_zero(r, rem)) {
-			s->torn = rem;
-			break;
-		}
 		if (rem < AIOS_LEDGER_REC_HDR) {
 			s->torn = rem;
 			break;
@@ -266,11 +261,16 @@ static int scan_buf(const unsigned char *buf, size_t len, uint32_t max_payload,
 				 "record header fields invalid (magic/length/type length)");
 			break;
 		}
-		if (tot > rem) {
+		if (tot > prem) {
 			s->torn = rem;
 			break;
 		}
 		crc = aios_runs_crc32c(0, r, tot - 4);
+		if (crc != get32(r + tot - 4) && rem + 4 <= tot) {
+			/* written over preallocated zeros, its end is missing */
+			s->torn = rem;
+			break;
+		}
 		if (crc != get32(r + tot - 4)) {
 			rc = -EBADMSG;
 			s->bad_seq = s->last_seq + 1;
@@ -331,6 +331,7 @@ static void scan_to_verify(const struct scan *s, struct aios_ledger_verify *v)
 	v->records = s->records;
 	v->bytes = s->good_end;
 	v->torn_bytes = s->torn;
+	v->zero_tail_bytes = s->zero_tail;
 	v->last_seq = s->last_seq;
 	memcpy(v->last_hash, s->last_hash, 32);
 	v->bad_seq = s->bad_seq;
@@ -470,6 +471,7 @@ int aios_ledger_open(const char *path, const struct aios_ledger_opts *opts,
 			goto fail;
 		}
 		l->end = AIOS_LEDGER_FILE_HDR;
+		l->alloc_end = l->end;
 	} else {
 		rc = scan_buf(map, len, l->max_payload, &s);
 		munmap(map, len);
@@ -491,7 +493,9 @@ int aios_ledger_open(const char *path, const struct aios_ledger_opts *opts,
 						   path, s.reason);
 			goto fail;
 		}
+		l->alloc_end = len;
 		if (s.torn) {
+			l->alloc_end = s.good_end;
 			if (ftruncate(fd, (off_t)s.good_end) < 0 || fsync(fd) < 0) {
 				rc = aios_rerr_set(e, errno,
 						   "ledger %s: cannot truncate torn tail: %s",
@@ -565,15 +569,48 @@ static void rollback_to(struct aios_ledger *l, uint64_t seq, uint64_t end,
 	if (l->io.ftruncate(l->io.ctx, l->fd, (off_t)end) < 0)
 		l->broken = 1;
 	l->end = end;
+	l->alloc_end = end;
 	l->next_seq = seq + 1;
 	l->noffs = seq;
 	memcpy(l->last_hash, hash, 32);
+}
+
+/*
+ * Keep zero-filled space ahead of the end of the ledger so that appends
+ * overwrite allocated, written blocks: fdatasync then only has to write
+ * the data, not a journal commit for a new file size and block.  Best
+ * effort: if it fails the append simply extends the file.  Zeros after
+ * the last record are not a torn tail (see scan_buf).
+ */
+static void prealloc(struct aios_ledger *l, size_t need)
+{
+	static const unsigned char zeros[65536];
+	uint64_t chunk = l->end / 4, target;
+
+	if (l->end + need <= l->alloc_end)
+		return;
+	if (chunk < 65536)
+		chunk = 65536;
+	if (chunk > (4u << 20))
+		chunk = 4u << 20;
+	target = (l->end + need + chunk + 4095) & ~4095ull;
+	while (l->alloc_end < target) {
+		size_t n = target - l->alloc_end > sizeof(zeros) ?
+			   sizeof(zeros) : (size_t)(target - l->alloc_end);
+		ssize_t w = pwrite(l->fd, zeros, n, (off_t)l->alloc_end);
+
+		if (w <= 0)
+			return;
+		l->alloc_end += (uint64_t)w;
+	}
 }
 
 static int write_record(struct aios_ledger *l, const unsigned char *rec,
 			size_t len)
 {
 	size_t done = 0;
+
+	prealloc(l, len);
 
 	while (done < len) {
 		ssize_t n = l->io.pwrite(l->io.ctx, l->fd, rec + done,

@@ -61,13 +61,16 @@ struct aios_ledger_opts {
 
 struct aios_ledger_recovery {
 	uint64_t records;		/* complete records found */
-	uint64_t truncated_bytes;	/* torn tail removed at open */
+	uint64_t truncated_bytes;	/* bytes of the torn record removed
+					 * at open (trailing zeros of
+					 * preallocated space not counted) */
 };
 
 struct aios_ledger_verify {
 	uint64_t records;		/* good records before any problem */
 	uint64_t bytes;			/* bytes covered by good records */
 	uint64_t torn_bytes;		/* incomplete tail after them */
+	uint64_t zero_tail_bytes;	/* preallocated zeros after that */
 	uint64_t last_seq;
 	unsigned char last_hash[32];
 	uint64_t bad_seq;		/* 0 = no corruption */

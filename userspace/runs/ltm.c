@@ -408,7 +408,8 @@ int aios_ltm_proposals(struct aios_ltm *m, json_t **list, struct aios_rerr *e)
 		v[n++] = p;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_id);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_id);
 	out = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(out, v[i]);

@@ -120,6 +120,11 @@ static int add_disk(struct pset *s, const char *root, const char *rel,
 	return 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int add_dir(struct pset *s, const char *root, const char *sub,
 		   struct aios_rerr *e)
 {
@@ -149,7 +154,8 @@ static int add_dir(struct pset *s, const char *root, const char *sub,
 	}
 	closedir(d);
 	/* deterministic order */
-	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			rc = add_disk(s, root, names[i], 16u << 20, 0, e);

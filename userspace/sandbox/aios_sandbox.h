@@ -37,6 +37,7 @@ extern "C" {
 #define AIOS_SB_ACCESS_NET	(1u << 1)  /* host network namespace */
 
 struct aios_sb;
+struct aios_audit;
 
 struct aios_sb_config {
 	const char *cgroup_parent;  /* NULL: /sys/fs/cgroup/aios-sandbox */
@@ -45,6 +46,13 @@ struct aios_sb_config {
 	gid_t gid;                  /* caller's, or 65534 when caller is root */
 	unsigned int allow_weak;    /* AIOS_SB_PROT_* bits that may be missing */
 	unsigned int pool_size;     /* warm sandboxes kept ready (0: none) */
+	/*
+	 * eBPF audit (aios_sb_audit.h), or NULL: each run's cgroup is tracked
+	 * while the tool runs (with BPF LSM enforcement, inet connects are
+	 * refused without ACCESS_NET) and its events are delivered to the
+	 * audit's callback before aios_sb_run() returns.
+	 */
+	struct aios_audit *audit;
 };
 
 struct aios_sb_request {
@@ -103,7 +111,11 @@ const char *aios_sb_prot_name(unsigned int prot);
 
 /* Warm pool statistics. */
 unsigned int aios_sb_pool_ready(struct aios_sb *sb);
-/* Waits until the pool holds pool_size sandboxes (or timeout_ms passed). */
+/*
+ * Waits until the pool holds pool_size sandboxes and the cleanup of earlier
+ * runs is done (or timeout_ms passed): the idle state a call finds when
+ * calls are not back to back.
+ */
 int aios_sb_pool_wait(struct aios_sb *sb, unsigned int timeout_ms);
 
 #ifdef __cplusplus

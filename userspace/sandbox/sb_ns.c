@@ -22,15 +22,6 @@ static const char *const sys_dirs[] = {
 	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", NULL,
 };
 
-/* What a dynamically linked program and common tools need from /etc. */
-static const char *const etc_files[] = {
-	"passwd", "group", "hosts", "host.conf", "nsswitch.conf", "resolv.conf",
-	"gai.conf", "services", "protocols", "ld.so.cache", "ld.so.conf",
-	"ld.so.conf.d", "localtime", "timezone", "ssl", "ca-certificates",
-	"alternatives", "os-release", "mime.types", "bash.bashrc", "profile",
-	"inputrc", "magic", "python3", NULL,
-};
-
 static const char *const dev_nodes[] = {
 	"null", "zero", "full", "random", "urandom", NULL,
 };
@@ -247,16 +238,9 @@ int sb_ns_enter_view(const struct sb_view *v, char *msg, size_t len)
 		if (rc)
 			return rc;
 	}
-	join(dst, v->root, "/etc");
-	if (mkdir(dst, 0755) < 0)
-		return fail(msg, len, "mkdir", dst);
-	for (i = 0; etc_files[i]; i++) {
-		join(src, "/etc/", etc_files[i]);
-		join(dst, "/etc/", etc_files[i]);
-		rc = copy_or_bind(v->root, src, dst, msg, len);
-		if (rc)
-			return rc;
-	}
+	rc = bind_path(v->root, v->etc, "/etc", false, false, msg, len);
+	if (rc)
+		return rc;
 	rc = mount_tmpfs(v->root, "/dev", "mode=0755,size=64k,nr_inodes=64",
 			 msg, len);
 	if (rc)

@@ -3,7 +3,8 @@
  * libaiossandbox: namespaces and the root view.
  *
  * The view is a read-only tmpfs with read-only bind mounts of /usr, /bin,
- * /sbin, /lib*, a few files of /etc (never shadow, gshadow, sudoers, ...),
+ * /sbin, /lib*, a snapshot of a few /etc entries (sb_etc.h; never shadow,
+ * gshadow, sudoers, ...),
  * /dev/{null,zero,full,random,urandom}, a fresh /proc of the sandbox's pid
  * namespace, a tmpfs /tmp, the run's writable /scratch, and the request's
  * extra paths at their host locations.
@@ -17,6 +18,7 @@
 struct sb_view {
 	const char *root;		/* host dir to build the view on */
 	const char *scratch;		/* host dir bound at /scratch */
+	const char *etc;		/* host dir bound at /etc (sb_etc.h) */
 	const char *const *ro;		/* extra host paths, read-only */
 	const char *const *rw;		/* extra host paths, writable */
 };

@@ -22,6 +22,17 @@ static void *pool_main(void *arg)
 	pthread_mutex_lock(&sb->pool_lock);
 	while (!sb->stop) {
 		if (sb->n_ready >= sb->pool_size) {
+			if (sb->dead) {
+				z = sb->dead;
+				sb->dead = z->next;
+				sb->busy = true;
+				pthread_mutex_unlock(&sb->pool_lock);
+				sb_zygote_destroy(sb, z);
+				pthread_mutex_lock(&sb->pool_lock);
+				sb->busy = false;
+				pthread_cond_broadcast(&sb->pool_cond);
+				continue;
+			}
 			pthread_cond_wait(&sb->pool_cond, &sb->pool_lock);
 			continue;
 		}
@@ -41,7 +52,7 @@ static void *pool_main(void *arg)
 		fails = 0;
 		if (sb->stop) {
 			pthread_mutex_unlock(&sb->pool_lock);
-			sb_zygote_destroy(sb, z, false, NULL);
+			sb_zygote_destroy(sb, z);
 			pthread_mutex_lock(&sb->pool_lock);
 			break;
 		}
@@ -57,9 +68,8 @@ int sb_pool_start(struct aios_sb *sb, char *msg, size_t msglen)
 	sigset_t all, old;
 	int rc;
 
-	if (!sb->pool_size)
-		return 0;
-	sb->ready = calloc(sb->pool_size, sizeof(*sb->ready));
+	/* Even without a pool the thread cleans up after runs. */
+	sb->ready = calloc(sb->pool_size ? sb->pool_size : 1, sizeof(*sb->ready));
 	if (!sb->ready)
 		return sb_err(msg, msglen, ENOMEM, "out of memory");
 	/* The thread takes no signals (the tool resets its own mask). */
@@ -87,8 +97,14 @@ void sb_pool_stop(struct aios_sb *sb)
 		sb->pool_running = false;
 	}
 	for (i = 0; i < sb->n_ready; i++)
-		sb_zygote_destroy(sb, sb->ready[i], false, NULL);
+		sb_zygote_destroy(sb, sb->ready[i]);
 	sb->n_ready = 0;
+	while (sb->dead) {
+		struct sb_zygote *z = sb->dead;
+
+		sb->dead = z->next;
+		sb_zygote_destroy(sb, z);
+	}
 	free(sb->ready);
 	sb->ready = NULL;
 }
@@ -99,15 +115,28 @@ struct sb_zygote *sb_pool_take(struct aios_sb *sb)
 
 	if (!sb->pool_running)
 		return NULL;
+	/* No refill signal here: it would compete with this call's tool. */
 	pthread_mutex_lock(&sb->pool_lock);
 	if (sb->n_ready) {
 		z = sb->ready[0];
 		memmove(sb->ready, sb->ready + 1,
 			--sb->n_ready * sizeof(*sb->ready));
-		pthread_cond_broadcast(&sb->pool_cond);
 	}
 	pthread_mutex_unlock(&sb->pool_lock);
 	return z;
+}
+
+void sb_pool_retire(struct aios_sb *sb, struct sb_zygote *z)
+{
+	if (!sb->pool_running) {
+		sb_zygote_destroy(sb, z);
+		return;
+	}
+	pthread_mutex_lock(&sb->pool_lock);
+	z->next = sb->dead;
+	sb->dead = z;
+	pthread_cond_broadcast(&sb->pool_cond);
+	pthread_mutex_unlock(&sb->pool_lock);
 }
 
 unsigned int aios_sb_pool_ready(struct aios_sb *sb)
@@ -133,7 +162,7 @@ int aios_sb_pool_wait(struct aios_sb *sb, unsigned int timeout_ms)
 	ts.tv_sec += ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&sb->pool_lock);
-	while (sb->n_ready < sb->pool_size && rc == 0)
+	while ((sb->n_ready < sb->pool_size || sb->dead || sb->busy) && rc == 0)
 		rc = pthread_cond_timedwait(&sb->pool_cond, &sb->pool_lock, &ts);
 	pthread_mutex_unlock(&sb->pool_lock);
 	return rc ? -ETIMEDOUT : 0;

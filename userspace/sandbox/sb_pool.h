@@ -14,5 +14,10 @@ int sb_pool_start(struct aios_sb *sb, char *msg, size_t msglen);
 void sb_pool_stop(struct aios_sb *sb);
 /* A ready zygote, or NULL when the pool is empty (or disabled). */
 struct sb_zygote *sb_pool_take(struct aios_sb *sb);
+/*
+ * Hands a used zygote (after sb_zygote_finish) to the thread for cleanup,
+ * off the caller's path, and lets the pool refill.
+ */
+void sb_pool_retire(struct aios_sb *sb, struct sb_zygote *z);
 
 #endif

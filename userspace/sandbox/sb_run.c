@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "aios_sandbox.h"
+#include "aios_sb_audit.h"
 #include "sb_cgroup.h"
+#include "sb_etc.h"
 #include "sb_health.h"
 #include "sb_internal.h"
 #include "sb_ns.h"
@@ -25,8 +27,6 @@
 #include "sb_zygote.h"
 
 #define DEF_CG_PARENT	"/sys/fs/cgroup/aios-sandbox"
-#define DEF_MEMORY	(256ULL << 20)
-#define DEF_PIDS	64
 #define DEF_TIMEOUT_MS	30000
 #define DEF_STDOUT	(1u << 20)
 #define DEF_STDERR	(256u << 10)
@@ -140,6 +140,11 @@ int aios_sb_open(const struct aios_sb_config *cfg, struct aios_sb **sbp,
 		if (rc)
 			goto fail;
 	}
+	rc = sb_etc_snapshot(sb->scratch_base, sb->etc_dir, sizeof(sb->etc_dir),
+			     msg, msglen);
+	if (rc)
+		goto fail;
+	sb->audit = cfg->audit;
 	sb->pool_size = cfg->pool_size;
 	rc = sb_pool_start(sb, msg, msglen);
 	if (rc)
@@ -156,6 +161,8 @@ void aios_sb_close(struct aios_sb *sb)
 	if (!sb)
 		return;
 	sb_pool_stop(sb);
+	if (sb->etc_dir[0])
+		sb_rmtree(sb->etc_dir);
 	sb_seccomp_free(&sb->filter[0]);
 	sb_seccomp_free(&sb->filter[1]);
 	pthread_mutex_destroy(&sb->pool_lock);
@@ -355,8 +362,10 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 	struct sb_zygote *z = NULL;
 	struct sb_zyg_result zr;
 	struct sb_cg_stats st = { 0 };
-	bool have = false;
+	bool have = false, audited = false;
+	uint32_t pids, cpu;
 	int fds[3], rc;
+	uint64_t mem;
 
 	memset(res, 0, sizeof(*res));
 	if (!sb)
@@ -378,11 +387,13 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 			return rc;
 	}
 	res->cgroup_id = z->cgid;
-	if (z->cgfd >= 0) {
-		rc = sb_cg_limit(z->cgfd, rq->memory_max ? rq->memory_max :
-				 DEF_MEMORY, rq->pids_max ? rq->pids_max : DEF_PIDS,
-				 rq->cpu_pct ? rq->cpu_pct : 100, sb->msg,
-				 sizeof(sb->msg));
+	z->keep_scratch = rq->keep_scratch;
+	mem = rq->memory_max ? rq->memory_max : SB_DEF_MEMORY;
+	pids = rq->pids_max ? rq->pids_max : SB_DEF_PIDS;
+	cpu = rq->cpu_pct ? rq->cpu_pct : SB_DEF_CPU;
+	if (z->cgfd >= 0 && (mem != z->memory_max || pids != z->pids_max ||
+			     cpu != z->cpu_pct)) {
+		rc = sb_cg_limit(z->cgfd, mem, pids, cpu, sb->msg, sizeof(sb->msg));
 		if (rc)
 			goto out;
 	}
@@ -403,6 +414,19 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 	fds[0] = ip[0];
 	fds[1] = op[1];
 	fds[2] = ep[1];
+	if (sb->audit && z->cgid) {
+		unsigned int af = AIOS_AUDIT_TRACK;
+
+		if (!(rq->access & AIOS_SB_ACCESS_NET) && aios_audit_lsm(sb->audit))
+			af |= AIOS_AUDIT_DENY_NET;
+		rc = aios_audit_track(sb->audit, z->cgid, af);
+		if (rc) {
+			sb_err(sb->msg, sizeof(sb->msg), -rc, "audit: cannot track "
+			       "the run's cgroup: %s", strerror(-rc));
+			goto out;
+		}
+		audited = true;
+	}
 	rc = sb_zygote_start(z, rq, fds, sb->msg, sizeof(sb->msg));
 	close(ip[0]);
 	close(op[1]);
@@ -465,7 +489,13 @@ out:
 	if (rq->keep_scratch)
 		snprintf(res->scratch, sizeof(res->scratch), "%s/scratch",
 			 z->rundir);
-	sb_zygote_destroy(sb, z, rq->keep_scratch, &st);
+	sb_zygote_finish(z, &st);
+	sb_pool_retire(sb, z);
+	if (audited) {
+		/* Everything the tree did is in the ring buffer by now. */
+		aios_audit_poll(sb->audit, 0);
+		aios_audit_untrack(sb->audit, res->cgroup_id);
+	}
 	res->oom_killed = st.oom_killed;
 	res->pids_limited = st.pids_limited;
 	res->memory_peak = st.memory_peak;

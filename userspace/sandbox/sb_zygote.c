@@ -75,16 +75,15 @@ static void zdie(int ctl, int err, const char *text)
 	_exit(1);
 }
 
-static void tool_fail(int efd, int err)
-{
-	(void)!write(efd, &err, sizeof(err));
-	_exit(127);
-}
-
-/* The tool process: fds, privileges, Landlock, seccomp, execve. */
-static void tool_exec(struct aios_sb *sb, const struct zreq *h, int *fds,
-		      int nfds, char **argv, char **envp, const char *const *rw,
-		      int efd)
+/*
+ * Zygote, after its view is built and before it reports ready: everything
+ * the tool must run under, applied once here (off the call's critical
+ * path) and inherited by the tool: default signal dispositions and an
+ * empty mask, no_new_privs, empty bounding and ambient capability sets,
+ * Landlock, seccomp, cwd /scratch.
+ */
+static int restrict_self(struct aios_sb *sb, bool net, const char *const *rw,
+			 char *text, size_t len)
 {
 	sigset_t none;
 	int i, rc;
@@ -93,6 +92,45 @@ static void tool_exec(struct aios_sb *sb, const struct zreq *h, int *fds,
 	for (i = 1; i < NSIG; i++)
 		signal(i, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (chdir("/scratch") < 0) {
+		sb_scat(text, len, "chdir /scratch failed");
+		return -errno;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		sb_scat(text, len, "no_new_privs failed");
+		return -errno;
+	}
+	for (i = 0; i <= CAP_LAST_CAP; i++)
+		(void)prctl(PR_CAPBSET_DROP, i, 0, 0, 0);
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (sb->use & AIOS_SB_PROT_LANDLOCK) {
+		rc = sb_landlock_apply(sb->landlock_abi, rw);
+		if (rc) {
+			sb_scat(text, len, "applying the Landlock rules failed");
+			return rc;
+		}
+	}
+	if (sb->use & AIOS_SB_PROT_SECCOMP) {
+		rc = sb_seccomp_apply(&sb->filter[net ? 1 : 0]);
+		if (rc) {
+			sb_scat(text, len, "installing the seccomp filter failed");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void tool_fail(int efd, int err)
+{
+	(void)!write(efd, &err, sizeof(err));
+	_exit(127);
+}
+
+/* The tool process: its session, its fds, execve. */
+static void tool_exec(int *fds, int nfds, char **argv, char **envp, int efd)
+{
+	int i;
+
 	setsid();
 	/* fds: stdin, stdout, stderr, keep...; move them out of the way. */
 	for (i = 0; i < nfds; i++) {
@@ -115,24 +153,6 @@ static void tool_exec(struct aios_sb *sb, const struct zreq *h, int *fds,
 	if (syscall(SYS_close_range, nfds, efd - 1, 0) < 0 ||
 	    syscall(SYS_close_range, efd + 1, ~0U, 0) < 0)
 		tool_fail(efd, errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		tool_fail(efd, errno);
-	for (i = 0; i <= CAP_LAST_CAP; i++)
-		(void)prctl(PR_CAPBSET_DROP, i, 0, 0, 0);
-	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (sb->use & AIOS_SB_PROT_LANDLOCK) {
-		rc = sb_landlock_apply(sb->landlock_abi, rw);
-		if (rc)
-			tool_fail(efd, -rc);
-	}
-	if (chdir("/scratch") < 0)
-		tool_fail(efd, errno);
-	if (sb->use & AIOS_SB_PROT_SECCOMP) {
-		rc = sb_seccomp_apply(&sb->filter[(h->access & AIOS_SB_ACCESS_NET) ?
-						    1 : 0]);
-		if (rc)
-			tool_fail(efd, -rc);
-	}
 	execve(argv[0], argv, envp);
 	tool_fail(efd, errno);
 }
@@ -186,7 +206,8 @@ static int split_blob(const struct zreq *h)
 	return 0;
 }
 
-static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v)
+static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v,
+		       bool net)
 {
 	int fds[3 + SB_KEEP_MAX], nfds, ep[2], err = 0, status, i;
 	struct zmsg m;
@@ -220,8 +241,12 @@ static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v)
 	 * become the mapped uid/gid.  Capabilities in the new user namespace
 	 * stay (the namespace has no uid 0 for setuid to drop them for).
 	 */
-	if (setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
-	    setresuid(sb->uid, sb->uid, sb->uid) < 0)
+	/*
+	 * Raw syscalls: glibc's setresuid() would try to change the ids of
+	 * every thread of the process we were cloned from and wait for them.
+	 */
+	if (syscall(SYS_setresgid, sb->gid, sb->gid, sb->gid) < 0 ||
+	    syscall(SYS_setresuid, sb->uid, sb->uid, sb->uid) < 0)
 		zdie(ctl, errno, "cannot switch to the sandbox uid/gid");
 	text[0] = '\0';
 	err = sb_ns_enter_view(v, text, sizeof(text));
@@ -230,6 +255,9 @@ static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v)
 	if (sethostname("aios-sandbox", 12) < 0 ||
 	    setdomainname("aios-sandbox", 12) < 0)
 		zdie(ctl, errno, "sethostname in the sandbox failed");
+	err = restrict_self(sb, net, v->rw, text, sizeof(text));
+	if (err)
+		zdie(ctl, -err, text);
 	zsend(ctl, MSG_READY, 0, NULL);
 
 	switch (recv_request(ctl, &h, fds, &nfds)) {
@@ -248,8 +276,8 @@ static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v)
 	if (tool == 0) {
 		close(ctl);
 		close(ep[0]);
-		tool_exec(sb, h, fds, nfds, req_ptrs, h->envc ?
-			  req_ptrs + h->argc + 1 : (char **)default_env, v->rw, ep[1]);
+		tool_exec(fds, nfds, req_ptrs, h->envc ? req_ptrs + h->argc + 1 :
+			  (char **)default_env, ep[1]);
 	}
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -360,6 +388,14 @@ int sb_zygote_create(struct aios_sb *sb, bool net, const char *const *ro,
 		if (rc < 0)
 			goto fail;
 		z->cgfd = rc;
+		/* Default limits now; a request with others rewrites them. */
+		rc = sb_cg_limit(z->cgfd, SB_DEF_MEMORY, SB_DEF_PIDS, SB_DEF_CPU,
+				 msg, msglen);
+		if (rc)
+			goto fail;
+		z->memory_max = SB_DEF_MEMORY;
+		z->pids_max = SB_DEF_PIDS;
+		z->cpu_pct = SB_DEF_CPU;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = sb_err(msg, msglen, errno, "socketpair: %s", strerror(errno));
@@ -369,6 +405,7 @@ int sb_zygote_create(struct aios_sb *sb, bool net, const char *const *ro,
 	snprintf(scratch, sizeof(scratch), "%s/scratch", z->rundir);
 	v.root = root;
 	v.scratch = scratch;
+	v.etc = sb->etc_dir;
 	v.ro = ro;
 	v.rw = rw;
 	memset(&ca, 0, sizeof(ca));
@@ -385,7 +422,7 @@ int sb_zygote_create(struct aios_sb *sb, bool net, const char *const *ro,
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		close(sv[0]);
-		zygote_run(sb, sv[1], &v);
+		zygote_run(sb, sv[1], &v, net);
 		_exit(1);
 	}
 	close(sv[1]);
@@ -418,7 +455,7 @@ int sb_zygote_create(struct aios_sb *sb, bool net, const char *const *ro,
 	*zp = z;
 	return 0;
 fail:
-	sb_zygote_destroy(sb, z, false, NULL);
+	sb_zygote_destroy(sb, z);
 	return rc;
 }
 
@@ -437,6 +474,9 @@ int sb_zygote_start(struct sb_zygote *z, const struct aios_sb_request *rq,
 	unsigned int i;
 	ssize_t n;
 
+	if (!!(rq->access & AIOS_SB_ACCESS_NET) != z->net)
+		return sb_err(msg, msglen, EINVAL, "internal: request and zygote "
+			      "disagree about ACCESS_NET");
 	for (p = rq->argv; *p; p++, h.argc++)
 		len += strlen(*p) + 1;
 	for (p = rq->envp; p && *p; p++, h.envc++)
@@ -510,29 +550,34 @@ void sb_zygote_kill(struct sb_zygote *z)
 		syscall(SYS_pidfd_send_signal, z->pidfd, SIGKILL, NULL, 0);
 }
 
-void sb_zygote_destroy(struct aios_sb *sb, struct sb_zygote *z, bool keep,
-		       struct sb_cg_stats *st)
+void sb_zygote_finish(struct sb_zygote *z, struct sb_cg_stats *st)
+{
+	if (z->ctl >= 0) {
+		close(z->ctl);
+		z->ctl = -1;
+	}
+	if (z->pid > 0)
+		sb_zygote_kill(z);
+	if (z->cgfd >= 0 && st)
+		sb_cg_stats(z->cgfd, st);
+}
+
+void sb_zygote_destroy(struct aios_sb *sb, struct sb_zygote *z)
 {
 	char path[300];
 	siginfo_t si;
 
-	if (z->ctl >= 0)
-		close(z->ctl);
-	if (z->pid > 0) {
-		sb_zygote_kill(z);
+	sb_zygote_finish(z, NULL);
+	if (z->pid > 0)
 		while (waitid(P_PIDFD, z->pidfd, &si, WEXITED) < 0 &&
 		       errno == EINTR)
 			;
-	}
 	if (z->pidfd >= 0)
 		close(z->pidfd);
-	if (z->cgfd >= 0) {
-		if (st)
-			sb_cg_stats(z->cgfd, st);
+	if (z->cgfd >= 0)
 		sb_cg_destroy(z->cgfd, sb->cg_parent, z->cgname, 2000);
-	}
 	if (z->rundir[0]) {
-		if (keep) {
+		if (z->keep_scratch) {
 			snprintf(path, sizeof(path), "%s/root", z->rundir);
 			rmdir(path);
 		} else {

@@ -30,6 +30,10 @@ struct sb_zygote {
 	uint64_t cgid;
 	bool net;		/* shares the host network namespace */
 	bool pathless;		/* no extra ro/rw paths: poolable */
+	bool keep_scratch;	/* destroy leaves rundir/scratch */
+	uint64_t memory_max;	/* limits currently set on the cgroup */
+	uint32_t pids_max, cpu_pct;
+	struct sb_zygote *next;	/* on the pool's list of dead zygotes */
 	char cgname[64];
 	char rundir[256];	/* host: rundir/root (view), rundir/scratch */
 };
@@ -50,8 +54,13 @@ int sb_zygote_start(struct sb_zygote *z, const struct aios_sb_request *rq,
 int sb_zygote_result(struct sb_zygote *z, struct sb_zyg_result *r);
 /* Kills the zygote's tree (cgroup.kill, else SIGKILL to the pid 1). */
 void sb_zygote_kill(struct sb_zygote *z);
-/* Reaps the zygote, removes its cgroup and run dir (keep: the scratch). */
-void sb_zygote_destroy(struct aios_sb *sb, struct sb_zygote *z, bool keep,
-		       struct sb_cg_stats *st);
+/*
+ * After the call: closes the control socket, kills what is left of the tree
+ * (nothing of it runs user code after this returns) and reads the cgroup's
+ * statistics into st (may be NULL).
+ */
+void sb_zygote_finish(struct sb_zygote *z, struct sb_cg_stats *st);
+/* Reaps the zygote, removes its cgroup and run dir (but a kept scratch). */
+void sb_zygote_destroy(struct aios_sb *sb, struct sb_zygote *z);
 
 #endif

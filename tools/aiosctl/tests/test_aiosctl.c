@@ -119,6 +119,7 @@ TEST(every_object_has_help)
 {
 	static const char *const objs[] = {
 		"status", "agents", "caps", "kill", "migrate", "audit", "events",
+		"run", "ledger", "episode", "ltm", "pack", "context",
 	};
 	char want[64];
 	struct run r;
@@ -245,6 +246,81 @@ TEST(missing_module_fails_with_hint)
 	run(&r, "--yes", "kill", "3", NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "modprobe aios"));
+}
+
+/* Runs through a local state directory (--state): no daemon needed. */
+TEST(runs_offline_state_dir)
+{
+	char dir[] = "/tmp/aiosctl-runs-XXXXXX", state[64], pack[64], ledger[128],
+	     cmd[256];
+	struct run r;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(state, sizeof(state), "--state=%s/s", dir);
+	snprintf(pack, sizeof(pack), "%s/run.pack", dir);
+	run(&r, "run", "create", "job", state, NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "run", "create", "../job", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "run id"));
+	run(&r, "run", "put", "job", "0",
+	    "{\"goal\":\"g\",\"status\":\"active\",\"step\":1}", state, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "run", "put", "job", "0",
+	    "{\"goal\":\"g\",\"status\":\"active\",\"step\":2}", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "current seq is 1"));
+	run(&r, "run", "put", "job", "1", "{\"goal\":\"g\",\"colour\":1}", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "$.colour: unknown field"));
+	run(&r, "ledger", "append", "job", "step", "{\"n\":1}", state, NULL);
+	EXPECT_EQ(0, r.status);
+	run(&r, "ledger", "append", "job", "step", "{\"n\":2}", state, NULL);
+	run(&r, "-j", "ledger", "show", "job", state, NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\"records\""));
+	run(&r, "episode", "create", "job", "m1", state, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "episode", "create", "job", "m1", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "immutable"));
+	run(&r, "ledger", "verify", "job", state, NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "ledger OK: 4 records"));
+	run(&r, "pack", "export", "job", pack, state, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "pack", "import", pack, "--as", "job2", state, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "pack", "import", pack, "--as", "job2", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "already exists"));
+
+	/* flip a byte of record 3's payload: verify names record 3, exit 1 */
+	snprintf(ledger, sizeof(ledger), "%s/s/runs/job/ledger.log", dir);
+	snprintf(cmd, sizeof(cmd), "sed -i 's/{\"n\":2}/{\"n\":3}/' %s", ledger);
+	ASSERT_EQ(0, system(cmd));
+	run(&r, "ledger", "verify", "--file", ledger, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "first bad record 3"));
+	run(&r, "-j", "ledger", "verify", "job", state, NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\"bad_seq\":3"));
+	run(&r, "ledger", "verify", "job2", state, NULL);
+	EXPECT_EQ(0, r.status);
+
+	/* usage errors */
+	run(&r, "ledger", "show", "job", "--limit", "0", state, NULL);
+	EXPECT_EQ(2, r.status);
+	run(&r, "ltm", "commit", "job", state, NULL);
+	EXPECT_EQ(2, r.status);
+	run(&r, "context", "check", "[]", state, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--model or --budget"));
+	run(&r, "ltm", "discard", "job", "p-1", state, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--yes"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	EXPECT_EQ(0, system(cmd));
 }
 
 TEST_HARNESS_MAIN

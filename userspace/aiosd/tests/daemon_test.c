@@ -780,6 +780,55 @@ TEST_F(aiosd, second_instance_and_bad_config_refuse_to_start)
 	ASSERT_NE(NULL, strstr(log, "AIOS_FSYNC"));
 }
 
+TEST_F_TIMEOUT(aiosd, pipelined_requests_past_the_output_limit_all_get_answers, 120)
+{
+	enum { N = 400 };
+	int fd = raw_connect(&self->d);
+	static char big[60100];
+	char msg[128];
+
+	ASSERT_LE(0, fd);
+	/* a 60,000-byte value, then N gets sent before reading anything:
+	 * 24 MB of replies, three times the per-connection output limit */
+	snprintf(big, sizeof(big), "{\"v\":1,\"op\":\"memory.put\",\"key\":\"big\",\"value\":\"");
+	memset(big + strlen(big), 'x', 60000);
+	strcat(big, "\"}");
+	ASSERT_EQ(0, send_text(fd, big));
+	/* all requests in one write (as a pipelining client would; many
+	 * small writes would fill the socket's buffer accounting while
+	 * this client is not reading) */
+	{
+		static uint8_t out[N * 80];
+		size_t used = 0;
+
+		for (int i = 0; i < N; i++) {
+			int l = snprintf(msg, sizeof(msg),
+					 "{\"v\":1,\"id\":%d,\"op\":\"memory.get\",\"key\":\"big\"}", i);
+
+			proto_frame_header(out + used, (uint32_t)l);
+			memcpy(out + used + 4, msg, (size_t)l);
+			used += 4 + (size_t)l;
+		}
+		ASSERT_EQ((ssize_t)used, send(fd, out, used, MSG_NOSIGNAL));
+	}
+	{
+		json_t *r = recv_reply(fd, 10000);
+
+		ASSERT_TRUE(json_is_true(json_object_get(r, "ok")));
+		json_decref(r);
+	}
+	for (int i = 0; i < N; i++) {
+		json_t *r = recv_reply(fd, 10000);
+
+		ASSERT_NE(NULL, r) TH_LOG("reply %d of %d never came", i, N);
+		ASSERT_EQ(i, json_integer_value(json_object_get(r, "id")));
+		ASSERT_EQ(60000, json_string_length(json_object_get(r, "value")));
+		json_decref(r);
+	}
+	close(fd);
+	ASSERT_TRUE(status_ok(&self->d));
+}
+
 /* Open /dev/aios and make the file an agent; -1 without the module. */
 static int make_agent(const char *name, uint64_t *id)
 {

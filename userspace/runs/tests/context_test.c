@@ -239,23 +239,25 @@ TEST_F(c, session_budgets)
 	struct aios_rerr e;
 	uint64_t rem, lim, used;
 
-	ASSERT_EQ(-ENOENT, aios_ctx_budget_charge(self->ctx, "s1", 10, &rem, &e));
-	ASSERT_EQ(0, aios_ctx_budget_set(self->ctx, "s1", 100, &e));
-	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, "s1", 60, &rem, &e));
+	ASSERT_EQ(-ENOENT, aios_ctx_budget_charge(self->ctx, 7, "s1", 10, &rem, &e));
+	ASSERT_EQ(0, aios_ctx_budget_set(self->ctx, 7, "s1", 100, &e));
+	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, 7, "s1", 60, &rem, &e));
 	ASSERT_EQ(40, rem);
-	ASSERT_EQ(-EDQUOT, aios_ctx_budget_charge(self->ctx, "s1", 41, &rem, &e));
+	ASSERT_EQ(-EDQUOT, aios_ctx_budget_charge(self->ctx, 7, "s1", 41, &rem, &e));
 	ASSERT_NE(NULL, strstr(e.msg, "limit 100, used 60"));
-	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, "s1", 40, &rem, &e));
+	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, 7, "s1", 40, &rem, &e));
 	ASSERT_EQ(0, rem);
-	ASSERT_EQ(0, aios_ctx_budget_get(self->ctx, "s1", &lim, &used, &e));
+	ASSERT_EQ(0, aios_ctx_budget_get(self->ctx, 7, "s1", &lim, &used, &e));
 	ASSERT_EQ(100, used);
 	/* durable and raisable */
 	aios_ctx_close(self->ctx);
 	ASSERT_EQ(0, aios_ctx_open(self->dir, NULL, &self->ctx, NULL));
-	ASSERT_EQ(0, aios_ctx_budget_set(self->ctx, "s1", 150, &e));
-	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, "s1", 50, &rem, &e));
-	ASSERT_EQ(-EINVAL, aios_ctx_budget_set(self->ctx, "../s", 1, &e));
-	ASSERT_EQ(-EINVAL, aios_ctx_budget_set(self->ctx, "s2", 0, &e));
+	ASSERT_EQ(0, aios_ctx_budget_set(self->ctx, 7, "s1", 150, &e));
+	ASSERT_EQ(0, aios_ctx_budget_charge(self->ctx, 7, "s1", 50, &rem, &e));
+	ASSERT_EQ(-EINVAL, aios_ctx_budget_set(self->ctx, 7, "../s", 1, &e));
+	ASSERT_EQ(-EINVAL, aios_ctx_budget_set(self->ctx, 7, "s2", 0, &e));
+	/* per owner: another one has no such session */
+	ASSERT_EQ(-ENOENT, aios_ctx_budget_charge(self->ctx, 8, "s1", 1, &rem, &e));
 }
 
 TEST_HARNESS_MAIN

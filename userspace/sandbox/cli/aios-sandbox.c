@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "aios_sandbox.h"
+#include "aios_sb_audit.h"
 #include "aios_sb_tool.h"
 
 #define MAX_PATHS 32
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 "  --result FILE         write the result as key=value lines\n"
 "  --manifest FILE       run a tool from its JSON manifest; --perm LEVEL is\n"
 "                        the caller's permission (default READ_ONLY)\n"
+"  --audit FILE          eBPF audit of the tool: one JSON event per line to\n"
+"                        FILE ('-': stderr); with the BPF LSM active, inet\n"
+"                        connects are refused without --net\n"
 "  -q, --quiet           do not copy the tool's output\n"
 "  --health              list the available protections\n");
 }
@@ -89,6 +93,15 @@ static unsigned int parse_weak(const char *s)
 	}
 	free(copy);
 	return w;
+}
+
+static int audit_line(void *ctx, const struct aios_audit_event *e)
+{
+	char line[2048];
+
+	aios_audit_format(e, line, sizeof(line));
+	fprintf(ctx, "%s\n", line);
+	return 0;
 }
 
 static void write_result(const char *path, const struct aios_sb_result *r,
@@ -148,6 +161,7 @@ int main(int argc, char **argv)
 		{ "perm", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "health", no_argument, NULL, 'H' },
+		{ "audit", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,6 +171,9 @@ int main(int argc, char **argv)
 	const char *ro[MAX_PATHS + 1] = { 0 }, *rw[MAX_PATHS + 1] = { 0 };
 	int keep[16], nro = 0, nrw = 0, nkeep = 0, rc, c, status;
 	const char *result_path = NULL, *manifest = NULL, *stdin_s = NULL;
+	const char *audit_path = NULL;
+	struct aios_audit *audit = NULL;
+	FILE *audit_f = NULL;
 	enum aios_sb_perm perm = AIOS_SB_PERM_READ_ONLY;
 	struct aios_sb_tool *tool = NULL;
 	char msg[512], health[2048], **targv = NULL;
@@ -217,6 +234,7 @@ int main(int argc, char **argv)
 			break;
 		case 'q': quiet = true; break;
 		case 'H': do_health = true; break;
+		case 'A': audit_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			goto bad;
@@ -265,6 +283,23 @@ int main(int argc, char **argv)
 	rq.keep_fds = keep;
 	rq.n_keep_fds = nkeep;
 
+	if (audit_path) {
+		bool lsm = aios_sb_health(&cfg, NULL, 0) & AIOS_SB_PROT_BPF_LSM;
+
+		audit_f = strcmp(audit_path, "-") ? fopen(audit_path, "we") : stderr;
+		if (!audit_f) {
+			fprintf(stderr, "aios-sandbox: %s: %s\n", audit_path,
+				strerror(errno));
+			return 125;
+		}
+		rc = aios_audit_open(&audit, lsm ? AIOS_AUDIT_OPEN_LSM : 0, 0,
+				     audit_line, audit_f, msg, sizeof(msg));
+		if (rc) {
+			fprintf(stderr, "aios-sandbox: %s\n", msg);
+			return 125;
+		}
+		cfg.audit = audit;
+	}
 	rc = aios_sb_open(&cfg, &sb, msg, sizeof(msg));
 	if (rc) {
 		fprintf(stderr, "aios-sandbox: %s\n", msg);
@@ -314,6 +349,14 @@ int main(int argc, char **argv)
 		aios_sb_result_free(&res);
 	}
 	aios_sb_close(sb);
+	if (audit) {
+		fprintf(audit_f, "{\"type\": \"summary\", \"lost\": %llu, "
+			"\"lsm\": %s}\n", (unsigned long long)aios_audit_lost(audit),
+			aios_audit_lsm(audit) ? "true" : "false");
+		aios_audit_close(audit);
+		if (audit_f != stderr)
+			fclose(audit_f);
+	}
 	free(targv);
 	aios_sb_tool_free(tool);
 	return status;

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bench_audit - overhead of the eBPF audit on an exec/open-heavy workload:
+ * 2,000 fork+exec of /bin/true and 100,000 open+close, run in a cgroup
+ * that is tracked (audit loaded, events consumed by a thread as aiosd
+ * would) or not (no BPF loaded).  Rounds alternate off/on; medians.
+ *
+ *   bench_audit [--rounds N] [--execs N] [--opens N] [--json F] [--vm B]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "aios_sb_audit.h"
+
+static int execs = 2000, opens = 100000;
+static atomic_ullong events;
+static atomic_int stop_consumer;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int count(void *ctx, const struct aios_audit_event *e)
+{
+	(void)ctx;
+	(void)e;
+	atomic_fetch_add(&events, 1);
+	return 0;
+}
+
+static void *consumer(void *arg)
+{
+	struct aios_audit *a = arg;
+
+	while (!atomic_load(&stop_consumer))
+		aios_audit_poll(a, 50);
+	aios_audit_poll(a, 0);
+	return NULL;
+}
+
+/* The workload, in a child that first joins the cgroup. */
+static double workload(const char *cg)
+{
+	char procs[512];
+	double t0 = now_s();
+	int status, i, fd;
+	pid_t pid;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(10);
+		close(fd);
+		fd = open("/dev/null", O_WRONLY);
+		for (i = 0; i < execs; i++) {
+			pid_t p = fork();
+
+			if (p == 0) {
+				dup2(fd, 1);
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			if (p < 0 || waitpid(p, &status, 0) != p || status)
+				_exit(11);
+		}
+		for (i = 0; i < opens; i++) {
+			int o = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+			if (o < 0)
+				_exit(12);
+			close(o);
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || status) {
+		fprintf(stderr, "bench_audit: workload failed (status %d)\n", status);
+		exit(1);
+	}
+	return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "execs", required_argument, NULL, 'e' },
+		{ "opens", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "vm", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *json = NULL, *vm = "false";
+	double off[16], on[16], moff, mon, frac;
+	unsigned long long lost = 0, ev = 0, expect_min;
+	int rounds = 3, c, i;
+	struct aios_audit *a;
+	char cg[128], msg[512];
+	pthread_t th;
+	struct utsname u;
+	uint64_t id;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rounds = atoi(optarg); break;
+		case 'e': execs = atoi(optarg); break;
+		case 'o': opens = atoi(optarg); break;
+		case 'j': json = optarg; break;
+		case 'v': vm = optarg; break;
+		default:
+			fprintf(stderr, "usage: bench_audit [--rounds N] [--execs N] "
+				"[--opens N] [--json F] [--vm true|false]\n");
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > 16)
+		rounds = 3;
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/aios-bench-audit-%d", getpid());
+	if (mkdir(cg, 0755) < 0 || aios_audit_cgroup_id(cg, &id)) {
+		fprintf(stderr, "bench_audit: cgroup %s: %s\n", cg, strerror(errno));
+		return 1;
+	}
+	workload(cg);	/* warm the page cache */
+	for (i = 0; i < rounds; i++) {
+		off[i] = workload(cg);
+		if (aios_audit_open(&a, 0, 0, count, NULL, msg, sizeof(msg)) ||
+		    aios_audit_track(a, id, AIOS_AUDIT_TRACK)) {
+			fprintf(stderr, "bench_audit: %s\n", msg);
+			rmdir(cg);
+			return 1;
+		}
+		atomic_store(&events, 0);
+		atomic_store(&stop_consumer, 0);
+		pthread_create(&th, NULL, consumer, a);
+		on[i] = workload(cg);
+		atomic_store(&stop_consumer, 1);
+		pthread_join(th, NULL);
+		lost += aios_audit_lost(a);
+		ev += atomic_load(&events);
+		aios_audit_close(a);
+		fprintf(stderr, "round %d: off %.3f s, on %.3f s, events %llu\n", i,
+			off[i], on[i], (unsigned long long)atomic_load(&events));
+	}
+	rmdir(cg);
+	moff = median(off, rounds);
+	mon = median(on, rounds);
+	frac = (mon - moff) / moff;
+	/* Sanity: at least one exec, one exit and one open per iteration. */
+	expect_min = (unsigned long long)rounds * (2ULL * execs + opens);
+	printf("%-40s %12s\n", "audit: 2,000 exec + 100,000 open", "median");
+	printf("%-40s %12.3f s\n", "audit off", moff);
+	printf("%-40s %12.3f s\n", "audit on (events consumed)", mon);
+	printf("%-40s %12.4f  (target <= 0.05)\n", "overhead fraction", frac);
+	printf("%-40s %12llu  (target 0)\n", "lost events", lost);
+	printf("%-40s %12llu\n", "events delivered", ev);
+	if (ev + lost < expect_min) {
+		fprintf(stderr, "bench_audit: only %llu events for %llu expected\n",
+			ev + lost, expect_min);
+		return 1;
+	}
+	if (!json)
+		return 0;
+	f = fopen(json, "w");
+	if (!f)
+		return 1;
+	uname(&u);
+	fprintf(f, "{\"category\": \"audit\", \"env\": {\"kernel\": \"%s\", "
+		"\"vm\": %s, \"rounds\": %d, \"execs\": %d, \"opens\": %d},\n"
+		" \"results\": [\n"
+		"  {\"name\": \"workload_audit_off\", \"value\": %.4f, \"unit\": \"s\"},\n"
+		"  {\"name\": \"workload_audit_on\", \"value\": %.4f, \"unit\": \"s\"},\n"
+		"  {\"name\": \"overhead_fraction\", \"value\": %.4f, \"unit\": \"fraction\"},\n"
+		"  {\"name\": \"lost_events\", \"value\": %llu, \"unit\": \"events\"},\n"
+		"  {\"name\": \"events_delivered\", \"value\": %llu, \"unit\": \"events\"}\n"
+		" ],\n \"ratios\": {\"audit_on_vs_off\": %.4f}}\n",
+		u.release, vm, rounds, execs, opens, moff, mon, frac, lost, ev,
+		mon / moff);
+	fclose(f);
+	return 0;
+}

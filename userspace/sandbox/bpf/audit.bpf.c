@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause)
+/*
+ * aios eBPF audit: exec, open (with flags), connect (address, port) and
+ * exit of processes in tracked cgroups (a tracked cgroup covers its
+ * descendants), to a ring buffer whose failed reservations are counted
+ * exactly in a per-CPU array.  Optional BPF LSM enforcement: connect of an
+ * inet socket from a cgroup tracked with AIOS_AUDIT_DENY_NET is refused.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "audit_event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define MAX_DEPTH	8	/* cgroup ancestor levels checked */
+#define EPERM		1
+#define AF_INET		2
+#define AF_INET6	10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);		/* cgroup id */
+	__type(value, __u32);		/* AIOS_AUDIT_* flags */
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);	/* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* The tracked ancestor (or self) of the current task's cgroup, 0 if none. */
+static __always_inline __u64 tracked_cgroup(__u32 *flags)
+{
+	__u32 *f;
+	__u64 id;
+	int i;
+
+	#pragma unroll
+	for (i = 1; i <= MAX_DEPTH; i++) {
+		id = bpf_get_current_ancestor_cgroup_id(i);
+		if (!id)
+			break;
+		f = bpf_map_lookup_elem(&tracked, &id);
+		if (f) {
+			*flags = *f;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static __always_inline struct aios_audit_event *reserve(__u32 type, __u64 tid)
+{
+	struct aios_audit_event *e;
+	__u32 zero = 0;
+	__u64 *n;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			*n += 1;	/* per-CPU: no other writer */
+		return NULL;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->tracked_id = tid;
+	e->type = type;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->flags = 0;
+	e->code = 0;
+	e->family = 0;
+	e->port = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->path[0] = '\0';
+	return e;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct aios_audit_event *e;
+	__u32 flags = 0;
+	__u64 tid = tracked_cgroup(&flags);
+
+	if (!tid)
+		return 0;
+	e = reserve(AIOS_AUDIT_EXEC, tid);
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+				  BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int on_open(const char *name, int oflags)
+{
+	struct aios_audit_event *e;
+	__u32 flags = 0;
+	__u64 tid = tracked_cgroup(&flags);
+
+	if (!tid)
+		return 0;
+	e = reserve(AIOS_AUDIT_OPEN, tid);
+	if (!e)
+		return 0;
+	e->flags = oflags;
+	bpf_probe_read_user_str(e->path, sizeof(e->path), name);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int on_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_open((const char *)ctx->args[1], (int)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int on_open_legacy(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_open((const char *)ctx->args[0], (int)ctx->args[1]);
+}
+
+static __always_inline void fill_addr(struct aios_audit_event *e,
+				      const void *uaddr, bool user)
+{
+	struct sockaddr_in6 sa6 = {};
+	int r;
+
+	if (user)
+		r = bpf_probe_read_user(&sa6, sizeof(sa6), uaddr);
+	else
+		r = bpf_probe_read_kernel(&sa6, sizeof(sa6), uaddr);
+	if (r) {	/* shorter than sockaddr_in6: try sockaddr_in */
+		struct sockaddr_in sa4 = {};
+
+		if (user)
+			r = bpf_probe_read_user(&sa4, sizeof(sa4), uaddr);
+		else
+			r = bpf_probe_read_kernel(&sa4, sizeof(sa4), uaddr);
+		if (r)
+			return;
+		__builtin_memcpy(&sa6, &sa4, sizeof(sa4));
+	}
+	e->family = sa6.sin6_family;
+	e->port = bpf_ntohs(sa6.sin6_port);
+	if (e->family == AF_INET)
+		__builtin_memcpy(e->addr,
+				 &((struct sockaddr_in *)&sa6)->sin_addr, 4);
+	else if (e->family == AF_INET6)
+		__builtin_memcpy(e->addr, &sa6.sin6_addr, 16);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int on_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	struct aios_audit_event *e;
+	__u32 flags = 0;
+	__u64 tid = tracked_cgroup(&flags);
+
+	if (!tid)
+		return 0;
+	e = reserve(AIOS_AUDIT_CONNECT, tid);
+	if (!e)
+		return 0;
+	fill_addr(e, (const void *)ctx->args[1], true);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	struct aios_audit_event *e;
+	__u32 flags = 0;
+	__u64 tid, id = bpf_get_current_pid_tgid();
+
+	if ((__u32)id != (__u32)(id >> 32))
+		return 0;	/* a thread, not the process */
+	tid = tracked_cgroup(&flags);
+	if (!tid)
+		return 0;
+	e = reserve(AIOS_AUDIT_EXIT, tid);
+	if (!e)
+		return 0;
+	e->code = BPF_CORE_READ(p, exit_code);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(deny_connect, struct socket *sock, struct sockaddr *address,
+	     int addrlen, int ret)
+{
+	struct aios_audit_event *e;
+	__u32 flags = 0;
+	__u64 tid;
+	__u16 fam;
+
+	if (ret)
+		return ret;
+	fam = BPF_CORE_READ(address, sa_family);
+	if (fam != AF_INET && fam != AF_INET6)
+		return 0;
+	tid = tracked_cgroup(&flags);
+	if (!tid || !(flags & AIOS_AUDIT_DENY_NET))
+		return 0;
+	e = reserve(AIOS_AUDIT_CONNECT_DENIED, tid);
+	if (e) {
+		fill_addr(e, address, false);
+		e->code = -EPERM;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return -EPERM;
+}
