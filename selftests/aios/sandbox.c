@@ -484,7 +484,7 @@ static const char connect_py[] =
 
 TEST(audit_records_connect_address_and_port)
 {
-	char out[65536];
+	static char out[1 << 20];
 
 	ASSERT_EQ(0, run_capture(SBT_ARGV(audit_cli(), "--", "/usr/bin/python3",
 					  "-c", connect_py), out, sizeof(out)));
@@ -497,7 +497,8 @@ TEST(audit_records_connect_address_and_port)
 
 TEST(bpf_lsm_denies_connect_without_access_net)
 {
-	char out[65536], lsm[512] = "";
+	static char out[1 << 20];
+	char lsm[512] = "";
 	FILE *f = fopen("/sys/kernel/security/lsm", "r");
 
 	if (f) {

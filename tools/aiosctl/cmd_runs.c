@@ -44,7 +44,7 @@ static int rconn_open(struct ctl *c, struct rconn *r)
 	memset(r, 0, sizeof(*r));
 	if (state && *state) {
 		struct aios_runops_opts o = { .state_dir = state,
-					      .policy = AIOS_FSYNC_ALWAYS };
+					      .policy = AIOS_LEDGER_FSYNC_ALWAYS };
 
 		r->who.ns = (1ull << 63) | getuid();
 		r->who.admin = getuid() == 0;
@@ -402,7 +402,7 @@ static void h_records(json_t *r)
 
 static int verify_result(struct ctl *c, json_t *rep)
 {
-	int ok = json_is_true(json_object_get(rep, "ok"));
+	int ok = json_is_true(json_object_get(rep, "intact"));
 
 	if (c->json) {
 		ctl_json_print(c, rep);
@@ -494,7 +494,7 @@ int cmd_ledger(struct ctl *c, int argc, char **argv)
 				return EXIT_FAIL;
 			}
 			aios_hex(vr.last_hash, 32, hh);
-			p = json_pack("{s:b, s:I, s:I, s:I, s:s}", "ok", !rc,
+			p = json_pack("{s:b, s:I, s:I, s:I, s:s}", "intact", !rc,
 				      "records", (json_int_t)vr.records,
 				      "torn_bytes", (json_int_t)vr.torn_bytes,
 				      "bytes", (json_int_t)vr.bytes, "last_hash", hh);
@@ -521,11 +521,7 @@ int cmd_ledger(struct ctl *c, int argc, char **argv)
 				return ret;
 			json_object_del(reply, "v");
 			json_object_del(reply, "id");
-			/* the reply's "ok" is the verdict: the request itself succeeded */
-			if (!json_object_get(reply, "ok") ||
-			    (json_is_true(json_object_get(reply, "ok")) &&
-			     json_object_get(reply, "error")))
-				json_object_set_new(reply, "ok", json_false());
+			json_object_del(reply, "ok");
 			return verify_result(c, reply);
 		}
 	}

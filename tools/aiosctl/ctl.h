@@ -89,6 +89,7 @@ int cmd_kill(struct ctl *c, int argc, char **argv);
 int cmd_migrate(struct ctl *c, int argc, char **argv);
 int cmd_audit(struct ctl *c, int argc, char **argv);
 int cmd_events(struct ctl *c, int argc, char **argv);
+int cmd_memory(struct ctl *c, int argc, char **argv);
 int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_ledger(struct ctl *c, int argc, char **argv);
 int cmd_episode(struct ctl *c, int argc, char **argv);

@@ -15,7 +15,7 @@
 static const char usage_text[] =
 "usage: aiosctl [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
 "\n"
-"OBJECT := { status | agents | caps | kill | migrate | audit | events |\n"
+"OBJECT := { status | agents | caps | kill | migrate | audit | events | memory |\n"
 "            run | ledger | episode | ltm | pack | context | help }\n"
 "\n"
 "  status                           module status (version, agents, audit ring)\n"
@@ -59,6 +59,7 @@ static const struct object objects[] = {
 	{ "migrate", cmd_migrate },
 	{ "audit", cmd_audit },
 	{ "events", cmd_events },
+	{ "memory", cmd_memory },
 	{ "run", cmd_run },
 	{ "ledger", cmd_ledger },
 	{ "episode", cmd_episode },

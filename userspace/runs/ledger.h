@@ -30,9 +30,9 @@
 #define AIOS_LEDGER_PAYLOAD_MAX	(16u << 20)
 
 enum aios_fsync_policy {
-	AIOS_FSYNC_ALWAYS = 0,
-	AIOS_FSYNC_GROUP,
-	AIOS_FSYNC_NONE,
+	AIOS_LEDGER_FSYNC_ALWAYS = 0,
+	AIOS_LEDGER_FSYNC_GROUP,
+	AIOS_LEDGER_FSYNC_NONE,
 };
 
 /* "always", "group", "none" -> policy; -EINVAL otherwise. */

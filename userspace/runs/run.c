@@ -37,7 +37,7 @@ static int open_parts(struct aios_run *r, const struct aios_run_opts *opts,
 		      struct aios_rerr *e)
 {
 	struct aios_ledger_opts lo = {
-		.policy = opts ? opts->policy : AIOS_FSYNC_ALWAYS,
+		.policy = opts ? opts->policy : AIOS_LEDGER_FSYNC_ALWAYS,
 		.io = opts ? opts->io : NULL,
 		.create = create,
 	};
@@ -105,7 +105,7 @@ int aios_run_create(const char *state, const char *id, uint64_t agent,
 	m = json_pack("{s:s, s:i, s:I, s:I, s:s}", "format", "aios-run",
 		      "version", 1, "created_ns", (json_int_t)aios_now_ns(),
 		      "agent", (json_int_t)agent, "fsync",
-		      aios_fsync_policy_name(opts ? opts->policy : AIOS_FSYNC_ALWAYS));
+		      aios_fsync_policy_name(opts ? opts->policy : AIOS_LEDGER_FSYNC_ALWAYS));
 	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(m);
 	snprintf(meta, sizeof(meta), "%s/run.json", r->dir);
@@ -420,7 +420,7 @@ int aios_run_verify(struct aios_run *r, json_t **report, struct aios_rerr *e)
 
 		aios_hex(v.last_hash, 32, hh);
 		*report = json_pack("{s:b, s:I, s:I, s:I, s:I, s:s}",
-				    "ok", !rc, "records", (json_int_t)v.records,
+				    "intact", !rc, "records", (json_int_t)v.records,
 				    "torn_bytes", (json_int_t)v.torn_bytes,
 				    "episodes", (json_int_t)episodes,
 				    "bad_seq", (json_int_t)(rc ? (le.bad_seq ? le.bad_seq : v.bad_seq) : 0),

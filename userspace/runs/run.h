@@ -70,7 +70,7 @@ int aios_run_ltm_commit(struct aios_run *r, uint64_t agent,
 /*
  * Full check: the ledger chain, every episode file against its hash, and
  * every "episode" ledger record against the episode file it anchors.
- * *report = {"ok","records","torn_bytes","episodes","bad_seq","error"}.
+ * *report = {"intact","records","torn_bytes","episodes","bad_seq","error"}.
  * Returns 0 when everything is intact, -EBADMSG otherwise.
  */
 int aios_run_verify(struct aios_run *r, json_t **report, struct aios_rerr *e);

@@ -156,7 +156,7 @@ static uint64_t run_meta(const char *state, const char *id,
 	owner = (uint64_t)json_integer_value(json_object_get(m, "agent"));
 	if (policy && aios_fsync_policy_parse(json_string_value(json_object_get(m, "fsync")),
 					      policy))
-		*policy = AIOS_FSYNC_ALWAYS;
+		*policy = AIOS_LEDGER_FSYNC_ALWAYS;
 	json_decref(m);
 	return owner;
 }
@@ -170,7 +170,7 @@ static uint64_t run_owner(const char *state, const char *id)
 static enum aios_fsync_policy open_policy(struct aios_runops *o,
 					  enum aios_fsync_policy p)
 {
-	return o->deferred ? AIOS_FSYNC_NONE : p;
+	return o->deferred ? AIOS_LEDGER_FSYNC_NONE : p;
 }
 
 int aios_runops_unsynced(struct aios_runops *o)
@@ -178,7 +178,7 @@ int aios_runops_unsynced(struct aios_runops *o)
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {
 		struct aios_ledger_stats st;
 
-		if (!o->runs[i].run || o->runs[i].policy == AIOS_FSYNC_NONE)
+		if (!o->runs[i].run || o->runs[i].policy == AIOS_LEDGER_FSYNC_NONE)
 			continue;
 		aios_ledger_get_stats(aios_run_ledger(o->runs[i].run), &st);
 		if (st.records > st.durable_seq)
@@ -194,7 +194,7 @@ int aios_runops_sync(struct aios_runops *o, struct aios_rerr *e)
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {
 		int r;
 
-		if (!o->runs[i].run || o->runs[i].policy == AIOS_FSYNC_NONE)
+		if (!o->runs[i].run || o->runs[i].policy == AIOS_LEDGER_FSYNC_NONE)
 			continue;
 		r = aios_ledger_sync(aios_run_ledger(o->runs[i].run), rc ? NULL : e);
 		if (r && !rc)
@@ -214,7 +214,7 @@ static int slot_for(struct aios_runops *o)
 			best = i;
 	}
 	/* its unsynced records must not miss the round's sync */
-	if (o->runs[best].policy != AIOS_FSYNC_NONE)
+	if (o->runs[best].policy != AIOS_LEDGER_FSYNC_NONE)
 		aios_ledger_sync(aios_run_ledger(o->runs[best].run), NULL);
 	aios_run_close(o->runs[best].run);
 	o->runs[best].run = NULL;
@@ -517,7 +517,7 @@ static int op_ledger(struct aios_runops *o, const struct aios_runops_caller *who
 		snprintf(path, sizeof(path), "%s/runs/%s/ledger.log", o->state, id);
 		rc = aios_ledger_verify_file(path, &v, &ve);
 		if (rc == -EBADMSG) {
-			*res = json_pack("{s:b, s:I, s:I, s:I, s:s}", "ok", 0,
+			*res = json_pack("{s:b, s:I, s:I, s:I, s:s}", "intact", 0,
 					 "records", (json_int_t)v.records,
 					 "bad_seq", (json_int_t)v.bad_seq,
 					 "bad_offset", (json_int_t)v.bad_offset,

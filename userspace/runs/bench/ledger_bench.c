@@ -278,7 +278,7 @@ static double bench_sqlite(unsigned int threads)
 /* ---- verify ---- */
 static double bench_verify(unsigned int mb, double *bytes_out)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_NONE, .create = 1 };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_NONE, .create = 1 };
 	struct aios_ledger_verify v;
 	struct aios_ledger *l;
 	struct aios_rerr e;
@@ -358,8 +358,8 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		raw[r] = bench_raw();
 		rawp[r] = bench_raw_prealloc();
-		a1[r] = bench_ledger(AIOS_FSYNC_ALWAYS, 1, NULL);
-		a8[r] = bench_ledger(AIOS_FSYNC_GROUP, 8, &spr[r]);
+		a1[r] = bench_ledger(AIOS_LEDGER_FSYNC_ALWAYS, 1, NULL);
+		a8[r] = bench_ledger(AIOS_LEDGER_FSYNC_GROUP, 8, &spr[r]);
 		s1[r] = bench_sqlite(1);
 		s8[r] = bench_sqlite(8);
 		fprintf(stderr, "round %d: raw %.0f raw-prealloc %.0f aios1 %.0f aios8 %.0f sqlite1 %.0f sqlite8 %.0f\n",

@@ -165,7 +165,7 @@ TEST(acknowledged_appends_survive_kill9)
 	/* the ledger itself, read directly: every acknowledged record */
 	snprintf(ledger, sizeof(ledger), "%s/state/runs/k/ledger.log", dir);
 	{
-		struct aios_ledger_opts o = { .policy = AIOS_FSYNC_NONE };
+		struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_NONE };
 		struct aios_ledger_recovery recv;
 		struct aios_ledger *l;
 		struct aios_rerr e;

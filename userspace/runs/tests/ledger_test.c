@@ -41,7 +41,7 @@ static char *slurp(const char *path, size_t *len)
 /* build a ledger with n records; offsets of each record in offs[0..n] */
 static void build(const char *path, unsigned int n, uint64_t *offs)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_NONE, .create = 1 };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_NONE, .create = 1 };
 	struct aios_ledger *l;
 	struct aios_ledger_stats st;
 
@@ -95,7 +95,7 @@ TEST(crc32c_known_vector)
 
 TEST_F(dir, append_read_reopen)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_ALWAYS, .create = 1 };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_ALWAYS, .create = 1 };
 	struct aios_ledger_recovery rec;
 	struct aios_ledger_verify v;
 	struct aios_ledger_rec r;
@@ -140,7 +140,7 @@ TEST_F(dir, append_read_reopen)
 
 TEST_F(dir, bad_arguments)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_NONE, .create = 1,
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_NONE, .create = 1,
 				      .max_payload = 100 };
 	struct aios_rerr e;
 	struct aios_ledger *l;
@@ -168,7 +168,7 @@ TEST_F(dir, truncation_sweep)
 {
 	enum { N = 6 };
 	uint64_t offs[N + 1];
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_NONE };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_NONE };
 	char *orig, cut[300];
 	size_t len;
 
@@ -494,7 +494,7 @@ TEST_F(dir, fault_write_eio)
 {
 	struct faults f = { .fail_write_at = 3, .write_err = EIO };
 
-	run_fault(_metadata, self->path, &f, AIOS_FSYNC_ALWAYS, -EIO, 3);
+	run_fault(_metadata, self->path, &f, AIOS_LEDGER_FSYNC_ALWAYS, -EIO, 3);
 }
 
 TEST_F(dir, fault_short_write_enospc)
@@ -502,21 +502,21 @@ TEST_F(dir, fault_short_write_enospc)
 	struct faults f = { .fail_write_at = 2, .short_then = 1,
 			    .write_err = ENOSPC };
 
-	run_fault(_metadata, self->path, &f, AIOS_FSYNC_ALWAYS, -ENOSPC, 2);
+	run_fault(_metadata, self->path, &f, AIOS_LEDGER_FSYNC_ALWAYS, -ENOSPC, 2);
 }
 
 TEST_F(dir, fault_fsync_always)
 {
 	struct faults f = { .fail_sync_at = 4, .sync_err = EIO };
 
-	run_fault(_metadata, self->path, &f, AIOS_FSYNC_ALWAYS, -EIO, 4);
+	run_fault(_metadata, self->path, &f, AIOS_LEDGER_FSYNC_ALWAYS, -EIO, 4);
 }
 
 TEST_F(dir, fault_fsync_group)
 {
 	struct faults f = { .fail_sync_at = 2, .sync_err = EIO };
 
-	run_fault(_metadata, self->path, &f, AIOS_FSYNC_GROUP, -EIO, 2);
+	run_fault(_metadata, self->path, &f, AIOS_LEDGER_FSYNC_GROUP, -EIO, 2);
 }
 
 TEST_F(dir, fault_enospc_group)
@@ -524,7 +524,7 @@ TEST_F(dir, fault_enospc_group)
 	struct faults f = { .fail_write_at = 5, .short_then = 1,
 			    .write_err = ENOSPC };
 
-	run_fault(_metadata, self->path, &f, AIOS_FSYNC_GROUP, -ENOSPC, 5);
+	run_fault(_metadata, self->path, &f, AIOS_LEDGER_FSYNC_GROUP, -ENOSPC, 5);
 }
 
 /* If the failed record cannot even be cut off again the ledger refuses
@@ -534,7 +534,7 @@ TEST_F(dir, fault_truncate_fails_then_reopen)
 	struct faults f = { .fail_write_at = 3, .short_then = 1,
 			    .write_err = ENOSPC, .fail_trunc = 1 };
 	struct aios_ledger_io io = { f_pwrite, f_sync, f_trunc, &f };
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_ALWAYS, .io = &io,
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_ALWAYS, .io = &io,
 				      .create = 1 };
 	struct aios_ledger_recovery rec;
 	struct aios_ledger *l;
@@ -558,6 +558,77 @@ TEST_F(dir, fault_truncate_fails_then_reopen)
 	ASSERT_LT(0, rec.truncated_bytes);
 	aios_ledger_close(l);
 	check_after(_metadata, self->path, 2);
+}
+
+/* Many group-commit waiters when a shared fdatasync fails: every append
+ * of that batch fails, none of them stays in the ledger, the others are
+ * all there. */
+struct gf_arg {
+	struct aios_ledger *l;
+	unsigned int tid;
+	int ok[40];
+	uint64_t seq[40];
+};
+
+static void *gf_thread(void *p)
+{
+	struct gf_arg *a = p;
+
+	for (unsigned int n = 0; n < 40; n++) {
+		char buf[256];
+		size_t len;
+
+		payload_for(a->tid, n, buf, &len);
+		a->ok[n] = aios_ledger_append(a->l, "step", a->tid, buf, len,
+					      &a->seq[n], NULL) == 0;
+	}
+	return NULL;
+}
+
+TEST_F(dir, fault_fsync_group_many_waiters)
+{
+	struct faults f = { .fail_sync_at = 3, .sync_err = EIO };
+	struct aios_ledger_io io = { f_pwrite, f_sync, f_trunc, &f };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_GROUP, .io = &io,
+				      .create = 1 };
+	struct gf_arg args[6];
+	pthread_t th[6];
+	struct aios_ledger_verify v;
+	struct aios_ledger *l;
+	unsigned int acked = 0, failed = 0;
+
+	pthread_mutex_init(&f.mu, NULL);
+	ASSERT_EQ(0, aios_ledger_open(self->path, &o, &l, NULL, NULL));
+	for (int i = 0; i < 6; i++) {
+		args[i] = (struct gf_arg){ .l = l, .tid = (unsigned int)i };
+		pthread_create(&th[i], NULL, gf_thread, &args[i]);
+	}
+	for (int i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	aios_ledger_close(l);
+	for (int i = 0; i < 6; i++)
+		for (int n = 0; n < 40; n++)
+			args[i].ok[n] ? acked++ : failed++;
+	TH_LOG("%u acknowledged, %u failed with the shared sync", acked, failed);
+	ASSERT_LT(0, failed);
+	ASSERT_EQ(0, aios_ledger_verify_file(self->path, &v, NULL));
+	ASSERT_EQ(acked, v.records);
+	ASSERT_EQ(0, aios_ledger_open(self->path, NULL, &l, NULL, NULL));
+	for (int i = 0; i < 6; i++)
+		for (int n = 0; n < 40; n++) {
+			struct aios_ledger_rec r;
+			char buf[256];
+			size_t len;
+
+			if (!args[i].ok[n])
+				continue;
+			ASSERT_EQ(0, aios_ledger_read(l, args[i].seq[n], &r, NULL));
+			payload_for((unsigned int)i, (unsigned int)n, buf, &len);
+			ASSERT_EQ(len, r.payload_len);
+			ASSERT_EQ(0, memcmp(buf, r.payload, len));
+			aios_ledger_rec_free(&r);
+		}
+	aios_ledger_close(l);
 }
 
 /* ---- group commit with many threads --------------------------------------- */
@@ -589,7 +660,7 @@ static void *gc_thread(void *p)
 
 TEST_F(dir, group_commit_threads)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_GROUP, .create = 1 };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_GROUP, .create = 1 };
 	struct gc_arg args[GC_THREADS];
 	pthread_t th[GC_THREADS];
 	struct aios_ledger_stats st;
@@ -672,7 +743,7 @@ static void *kid_thread(void *p)
 
 static void kid(const char *path, int fd, unsigned int round)
 {
-	struct aios_ledger_opts o = { .policy = AIOS_FSYNC_GROUP, .create = 1 };
+	struct aios_ledger_opts o = { .policy = AIOS_LEDGER_FSYNC_GROUP, .create = 1 };
 	struct kid_arg a[4];
 	pthread_t th[4];
 	struct aios_ledger *l;

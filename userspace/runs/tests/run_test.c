@@ -83,7 +83,7 @@ TEST_F(s, changes_are_in_the_ledger_and_verified)
 	ASSERT_STREQ("episode", lr.type);
 	aios_ledger_rec_free(&lr);
 	ASSERT_EQ(0, aios_run_verify(r, &rep, &e));
-	ASSERT_TRUE(json_is_true(json_object_get(rep, "ok")));
+	ASSERT_TRUE(json_is_true(json_object_get(rep, "intact")));
 	ASSERT_EQ(12, json_integer_value(json_object_get(rep, "records")));
 	ASSERT_EQ(1, json_integer_value(json_object_get(rep, "episodes")));
 	json_decref(rep);
@@ -139,7 +139,7 @@ TEST_F(s, run_ledger_fault_fails_the_change_visibly)
 {
 	int armed = 0;
 	struct aios_ledger_io io = { .pwrite = enospc_pwrite, .ctx = &armed };
-	struct aios_run_opts o = { .policy = AIOS_FSYNC_GROUP, .io = &io };
+	struct aios_run_opts o = { .policy = AIOS_LEDGER_FSYNC_GROUP, .io = &io };
 	struct aios_run *r;
 	struct aios_rerr e;
 	json_t *rep;

@@ -19,7 +19,7 @@ FIXTURE(o) {
 
 FIXTURE_SETUP(o)
 {
-	struct aios_runops_opts op = { .policy = AIOS_FSYNC_GROUP };
+	struct aios_runops_opts op = { .policy = AIOS_LEDGER_FSYNC_GROUP };
 
 	make_scratch(self->dir, sizeof(self->dir));
 	op.state_dir = self->dir;
@@ -99,7 +99,7 @@ TEST_F(o, runs_workset_ledger_and_isolation)
 	ASSERT_EQ(7, json_integer_value(json_object_get(json_array_get(json_object_get(r, "records"), 0), "agent")));
 	json_decref(r);
 	ASSERT_EQ(0, call(self->ops, &self->a, "{\"op\":\"ledger.verify\",\"run\":\"job\"}", &r, &e));
-	ASSERT_TRUE(json_is_true(json_object_get(r, "ok")));
+	ASSERT_TRUE(json_is_true(json_object_get(r, "intact")));
 	json_decref(r);
 	ASSERT_EQ(0, call(self->ops, &self->a, "{\"op\":\"run.show\",\"run\":\"job\"}", &r, &e));
 	ASSERT_EQ(2, json_integer_value(json_object_get(json_object_get(r, "ledger"), "records")));
@@ -160,7 +160,7 @@ TEST_F(o, verify_names_bad_record_and_pack_round_trip)
 	}
 	free(d);
 	ASSERT_EQ(0, call(self->ops, &self->a, "{\"op\":\"ledger.verify\",\"run\":\"job\"}", &r, &e));
-	ASSERT_TRUE(json_is_false(json_object_get(r, "ok")));
+	ASSERT_TRUE(json_is_false(json_object_get(r, "intact")));
 	ASSERT_EQ(2, json_integer_value(json_object_get(r, "bad_seq")));
 	json_decref(r);
 }
@@ -205,7 +205,7 @@ TEST_F(o, contexts)
  * then one sync per ledger makes them durable before any reply. */
 TEST_F(o, deferred_sync)
 {
-	struct aios_runops_opts op = { .policy = AIOS_FSYNC_GROUP, .deferred_sync = 1 };
+	struct aios_runops_opts op = { .policy = AIOS_LEDGER_FSYNC_GROUP, .deferred_sync = 1 };
 	struct aios_runops *d;
 	struct aios_rerr e;
 	json_t *r;

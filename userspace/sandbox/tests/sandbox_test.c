@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 #include "kselftest_harness.h"
 #include "aios_sandbox.h"
+#include "aios_sb_registry.h"
 #include "aios_sb_tool.h"
 #include "sb_ns.h"
 #include "sb_seccomp.h"
@@ -279,6 +282,148 @@ TEST_F(run, bad_requests)
 	rq.n_keep_fds = 1;
 	EXPECT_EQ(-EBADF, aios_sb_run(self->sb, &rq, &res));
 	EXPECT_EQ(-EINVAL, aios_sb_run(self->sb, NULL, &res));
+}
+
+static struct aios_sb_tool *tool(const char *name, const char *perm, bool confirm)
+{
+	char json[512], msg[512];
+	struct aios_sb_tool *t;
+
+	snprintf(json, sizeof(json), "{\"name\": \"%s\", \"command\": "
+		 "[\"/bin/true\"], \"permission\": \"%s\", \"confirm\": %s}",
+		 name, perm, confirm ? "true" : "false");
+	return aios_sb_tool_parse(json, strlen(json), &t, msg, sizeof(msg)) ?
+	       NULL : t;
+}
+
+TEST(registry_and_permission_checks)
+{
+	const char *allowed[] = { "ls", NULL };
+	const struct aios_sb_tool *t;
+	struct aios_sb_registry *r;
+	struct aios_sb_tool *dup;
+	char msg[512];
+
+	ASSERT_EQ(0, aios_sb_registry_new(&r));
+	ASSERT_EQ(0, aios_sb_registry_add(r, tool("ls", "READ_ONLY", false), msg,
+					  sizeof(msg)));
+	ASSERT_EQ(0, aios_sb_registry_add(r, tool("curl", "NETWORK", false), msg,
+					  sizeof(msg)));
+	ASSERT_EQ(0, aios_sb_registry_add(r, tool("rm", "READ_WRITE", true), msg,
+					  sizeof(msg)));
+	dup = tool("ls", "ADMIN", false);
+	EXPECT_EQ(-EEXIST, aios_sb_registry_add(r, dup, msg, sizeof(msg)));
+	aios_sb_tool_free(dup);
+	EXPECT_EQ(3, aios_sb_registry_count(r));
+	EXPECT_STREQ("curl", aios_sb_registry_at(r, 0)->name);
+	EXPECT_STREQ("rm", aios_sb_registry_at(r, 2)->name);
+	EXPECT_EQ(NULL, aios_sb_registry_at(r, 3));
+
+	EXPECT_EQ(0, aios_sb_registry_check(r, "ls", AIOS_SB_PERM_READ_ONLY, NULL,
+					    &t, msg, sizeof(msg)));
+	EXPECT_STREQ("ls", t->name);
+	EXPECT_EQ(-ENOENT, aios_sb_registry_check(r, "nc", AIOS_SB_PERM_ADMIN,
+						  NULL, &t, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "unknown tool 'nc'"));
+	EXPECT_EQ(-EPERM, aios_sb_registry_check(r, "curl", AIOS_SB_PERM_READ_WRITE,
+						 NULL, &t, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "requires permission NETWORK"));
+	EXPECT_EQ(-EPERM, aios_sb_registry_check(r, "rm", AIOS_SB_PERM_ADMIN,
+						 allowed, &t, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "not in the agent's allowed tools"));
+	EXPECT_EQ(NULL, t);
+	aios_sb_registry_free(r);
+}
+
+TEST(registry_load_dir_names_the_bad_manifest)
+{
+	char dir[] = "/tmp/sb-reg-XXXXXX", path[256], msg[512];
+	struct aios_sb_registry *r;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"name\": \"a\", \"command\": [\"/bin/true\"], \"permission\": "
+	      "\"READ_ONLY\"}", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/README", dir);
+	f = fopen(path, "w");
+	fputs("not a manifest", f);
+	fclose(f);
+	ASSERT_EQ(0, aios_sb_registry_new(&r));
+	EXPECT_EQ(0, aios_sb_registry_load_dir(r, dir, msg, sizeof(msg)));
+	EXPECT_EQ(1, aios_sb_registry_count(r));
+	aios_sb_registry_free(r);
+	snprintf(path, sizeof(path), "%s/b.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"name\": \"b\", \"command\": [\"/bin/true\"]}", f);
+	fclose(f);
+	ASSERT_EQ(0, aios_sb_registry_new(&r));
+	EXPECT_EQ(-EINVAL, aios_sb_registry_load_dir(r, dir, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "b.json: tool manifest: missing required key"));
+	aios_sb_registry_free(r);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/README", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+struct decider {
+	struct aios_sb_confirm *c;
+	uint64_t id;
+	bool allow;
+};
+
+static void *decide_later(void *arg)
+{
+	struct decider *d = arg;
+
+	usleep(20000);
+	/* Someone else than the owner, not admin: refused. */
+	if (aios_sb_confirm_decide(d->c, d->id, true, false, 99) != -EPERM)
+		return (void *)1;
+	return (void *)(long)aios_sb_confirm_decide(d->c, d->id, d->allow,
+						    false, 1000);
+}
+
+TEST(confirmation_queue)
+{
+	struct aios_sb_confirm *c;
+	struct decider d;
+	uint64_t ids[4];
+	pthread_t th;
+	void *ret;
+
+	ASSERT_EQ(0, aios_sb_confirm_new(&c));
+	d.c = c;
+	ASSERT_EQ(0, aios_sb_confirm_park(c, "rm /srv/x", 1000, &d.id));
+	EXPECT_EQ(1, aios_sb_confirm_pending(c, ids, 4));
+	EXPECT_EQ(d.id, ids[0]);
+	d.allow = true;
+	pthread_create(&th, NULL, decide_later, &d);
+	EXPECT_EQ(0, aios_sb_confirm_wait(c, d.id, 5000));
+	pthread_join(th, &ret);
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, aios_sb_confirm_pending(c, ids, 4));
+	/* Denied. */
+	ASSERT_EQ(0, aios_sb_confirm_park(c, "rm /srv/y", 1000, &d.id));
+	d.allow = false;
+	pthread_create(&th, NULL, decide_later, &d);
+	EXPECT_EQ(-EACCES, aios_sb_confirm_wait(c, d.id, 5000));
+	pthread_join(th, &ret);
+	/* Nobody decides: timeout, and the call is gone. */
+	ASSERT_EQ(0, aios_sb_confirm_park(c, "rm /srv/z", 1000, &d.id));
+	EXPECT_EQ(-ETIMEDOUT, aios_sb_confirm_wait(c, d.id, 30));
+	EXPECT_EQ(-ENOENT, aios_sb_confirm_decide(c, d.id, true, true, 0));
+	EXPECT_EQ(-ENOENT, aios_sb_confirm_wait(c, 12345, 10));
+	/* An admin decides for anyone. */
+	ASSERT_EQ(0, aios_sb_confirm_park(c, "x", 1000, &d.id));
+	EXPECT_EQ(0, aios_sb_confirm_decide(c, d.id, true, true, 0));
+	EXPECT_EQ(0, aios_sb_confirm_wait(c, d.id, 10));
+	aios_sb_confirm_free(c);
 }
 
 TEST_HARNESS_MAIN
