@@ -180,6 +180,10 @@ ifeq ($(HAVE_KMOD),)
 else
 	$(call step,VM selftests ($(KVER)),$(TOP)/tools/vm/selftest --kernel $(KVER) \
 		--module $(MODULE))
+ifneq ($(wildcard $(TOP)/userspace/python/tests/vm_test.py),)
+	$(call step,VM Python binding ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
+		-- python3 userspace/python/tests/vm_test.py)
+endif
 endif
 
 # ---- demo, bench ----------------------------------------------------------

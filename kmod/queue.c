@@ -5,7 +5,7 @@
  * Queues live in an xarray by id (ids from 1, never reused while the
  * module is loaded) until their last reference is gone; a destroyed
  * queue stays there, marked dead, while tasks still point at it.  Tasks
- * live in a second xarray by id.  Everything about a queue and its tasks
+ * are found by id in a hash table.  Everything about a queue and its tasks
  * (lists, counters, statistics, task states) is protected by the queue's
  * spinlock; per-agent state (struct aios_qagent) only holds atomics and
  * the list of attached queue ids.
@@ -79,7 +79,7 @@ static DEFINE_XARRAY_ALLOC1(aios_queues);
  * All tasks by id: a fixed hash table (ids only grow, so an xarray would
  * allocate and RCU-free a node for nearly every task).  Readers walk a
  * chain under RCU; aios_task_hash_lock serialises insertions and
- * removals.  Tasks are freed with kfree_rcu().
+ * removals.  Tasks are freed after a grace period (call_rcu()).
  */
 #define AIOS_TASK_HASH_BITS	12
 static struct hlist_head aios_task_hash[1 << AIOS_TASK_HASH_BITS];
@@ -2123,9 +2123,13 @@ static int aios_queue_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(aios_task_wqs); i++)
 		init_waitqueue_head(&aios_task_wqs[i]);
-	aios_task_cache = kmem_cache_create("aios_task",
-					    sizeof(struct aios_task), 0,
-					    SLAB_ACCOUNT, NULL);
+	/* Only the inline payload/result is copied from/to userspace. */
+	aios_task_cache =
+		kmem_cache_create_usercopy("aios_task",
+					   sizeof(struct aios_task), 0,
+					   SLAB_ACCOUNT,
+					   offsetof(struct aios_task, small),
+					   AIOS_TASK_INLINE, NULL);
 	if (!aios_task_cache)
 		return -ENOMEM;
 	aios_queue_wq = alloc_workqueue("aios_queue", WQ_UNBOUND, 0);

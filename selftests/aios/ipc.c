@@ -1280,4 +1280,82 @@ TEST_F(ipc, order_kept_under_backpressure)
 	ASSERT_EQ(0, aios_wait(pid));
 }
 
+/*
+ * Receivers dying in the middle of heavy traffic (single and group
+ * sends, blocked and not): every send ends in success or in one of the
+ * documented errors, and nothing is left behind.
+ */
+TEST_F(ipc, deaths_during_traffic)
+{
+	static __u64 ids[3];
+	pid_t rcv[3], snd[2];
+	int sync[2];
+
+	ASSERT_EQ(0, pipe(sync));
+	for (int k = 0; k < 3; k++) {
+		rcv[k] = fork();
+		ASSERT_LE(0, rcv[k]);
+		if (rcv[k] == 0) {
+			int fd = aios_new_agent("ipc-victim", &ids[k]);
+			struct ipc_msg *m = malloc(sizeof(*m));
+
+			if (fd < 0 || !m || ipc_group(fd, "victims", 0) ||
+			    aios_write_u64(sync[1], ids[k]))
+				_exit(1);
+			/* take a few, then stop reading */
+			for (int i = 0; i < 50; i++)
+				ipc_recv_full(fd, 0, 0, NULL, 100,
+					      sizeof(m->buf), m);
+			pause();
+			_exit(0);
+		}
+		ASSERT_EQ(0, aios_read_u64(sync[0], &ids[k]));
+	}
+	for (int k = 0; k < 2; k++) {
+		snd[k] = fork();
+		ASSERT_LE(0, snd[k]);
+		if (snd[k] == 0) {
+			__u64 me;
+			int fd = aios_new_agent("ipc-flood", &me);
+			int ret, bad = 0;
+
+			if (fd < 0)
+				_exit(1);
+			for (int i = 0; i < 2000; i++) {
+				if (k == 0)
+					ret = ipc_send_full(fd, 0, ids[i % 3],
+							    NULL, AIOS_MSG_TEXT,
+							    "flood", 5, "i", 0,
+							    20, NULL);
+				else
+					ret = ipc_send_full(fd, AIOS_SEND_GROUP,
+							    0, "victims",
+							    AIOS_MSG_JSON,
+							    "[1]", 3, "i", 0,
+							    20, NULL);
+				if (ret && ret != -ETIMEDOUT &&
+				    ret != -ESRCH && ret != -EPIPE)
+					bad++;
+			}
+			_exit(bad ? 2 : 0);
+		}
+	}
+	usleep(300000);
+	for (int k = 0; k < 3; k++) {
+		kill(rcv[k], SIGKILL);
+		EXPECT_EQ(128 + SIGKILL, aios_wait(rcv[k]));
+		usleep(100000);
+	}
+	for (int k = 0; k < 2; k++)
+		EXPECT_EQ(0, aios_wait(snd[k]));
+	for (int k = 0; k < 3; k++)
+		EXPECT_EQ(-ESRCH, ipc_send(self->a, ids[k], AIOS_MSG_TEXT,
+					   "x", "i"));
+	EXPECT_EQ(-ESRCH, ipc_send_full(self->a, AIOS_SEND_GROUP, 0,
+					"victims", AIOS_MSG_TEXT, "x", 1, "i",
+					0, 0, NULL));
+	close(sync[0]);
+	close(sync[1]);
+}
+
 TEST_HARNESS_MAIN

@@ -10,7 +10,7 @@
 # BUILD/bench/ledger.json (ratios = aios cost / peer cost, below 1.0 =
 # aios better).
 #
-# AIOS_BENCH_LEDGER_SECS=S seconds per configuration and round (default 2),
+# AIOS_BENCH_LEDGER_SECS=S seconds per configuration and round (default 3),
 # AIOS_BENCH_LEDGER_ROUNDS=N rounds (default 3, median reported).
 set -euo pipefail
 
@@ -30,4 +30,4 @@ if [ "$fstype" = tmpfs ]; then
 	echo "ledger: warning: $scratch is on tmpfs; durability figures are meaningless" >&2
 fi
 exec "$BUILD/bench-bin/ledger_bench" -d "$scratch" -o "$BUILD/bench/ledger.json" \
-	-t "${AIOS_BENCH_LEDGER_SECS:-2}" -r "${AIOS_BENCH_LEDGER_ROUNDS:-3}"
+	-t "${AIOS_BENCH_LEDGER_SECS:-3}" -r "${AIOS_BENCH_LEDGER_ROUNDS:-3}"

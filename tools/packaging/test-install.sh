@@ -190,6 +190,38 @@ for m in man8/aiosctl.8 man8/aiosd.8 man4/aios.4; do
 	fi
 done
 
+# Every object aiosctl lists in --help has an entry in aiosctl.8, and every
+# aiosd configuration key (userspace/aiosd/config.c) is in aiosd.8.
+man8=$P/share/man/man8
+if [ -x "$P/bin/aiosctl" ] && [ -f "$man8/aiosctl.8" ] && command -v man >/dev/null; then
+	objs=$("$P/bin/aiosctl" --help | sed -n '/^OBJECT :=/,/}/p' | tr -d '{}|' |
+		sed 's/OBJECT :=//' | xargs -n1 | grep -vx help)
+	text=$(MANWIDTH=200 man -l "$man8/aiosctl.8" 2>/dev/null)
+	missing=
+	for o in $objs; do
+		grep -Eq "^ {7}$o( |,|$)" <<<"$text" || missing="$missing $o"
+	done
+	if [ -n "$objs" ] && [ -z "$missing" ]; then
+		ok "aiosctl.8 documents every object of aiosctl --help ($(echo $objs | wc -w))"
+	else
+		nok "aiosctl.8 documents every object of aiosctl --help" "missing:${missing:- (no objects parsed)}"
+	fi
+fi
+cfg=$TOP/userspace/aiosd/config.c
+if [ -f "$cfg" ] && [ -f "$man8/aiosd.8" ] && command -v man >/dev/null; then
+	text=$(MANWIDTH=200 man -l "$man8/aiosd.8" 2>/dev/null)
+	missing= nk=0
+	while read -r key env; do
+		nk=$((nk + 1))
+		grep -Fqx "       $key ($env)" <<<"$text" || missing="$missing $key/$env"
+	done < <(sed -n 's/^[[:space:]]*{ "\([a-z_.]*\)", "\(AIOS_[A-Z_]*\)".*/\1 \2/p' "$cfg")
+	if [ "$nk" -gt 0 ] && [ -z "$missing" ]; then
+		ok "aiosd.8 documents every configuration key of config.c ($nk)"
+	else
+		nok "aiosd.8 documents every configuration key of config.c" "missing:${missing:- (no keys parsed)}"
+	fi
+fi
+
 # ---- documentation -------------------------------------------------------
 for d in admin.md scale-out.md uapi.md; do
 	expect_file "$P/share/doc/aios/$d" 0644

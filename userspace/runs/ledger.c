@@ -36,10 +36,14 @@
 #define REC_MAGIC 0x31524c41u	/* "ALR1" */
 #define LEDGER_VERSION 1
 
+/* A group-commit appender waiting for its record to become durable; it
+ * sleeps on its own condition variable so that a finished sync wakes
+ * exactly the appenders it covered (and one new leader). */
 struct waiter {
 	uint64_t seq;
 	int done;
 	int rc;
+	pthread_cond_t cv;
 	struct waiter *next;
 };
 
@@ -712,7 +716,7 @@ static int group_wait(struct aios_ledger *l, struct waiter *w)
 {
 	while (!w->done) {
 		if (l->syncing) {
-			pthread_cond_wait(&l->cv, &l->mu);
+			pthread_cond_wait(&w->cv, &l->mu);
 			continue;
 		}
 		/* become the leader: one fdatasync for everything written */
@@ -753,12 +757,18 @@ static int group_wait(struct aios_ledger *l, struct waiter *w)
 				*pp = x->next;
 				l->nwaiters--;
 				batch++;
+				/* under mu: x cannot return and destroy its cv yet */
+				if (x != w)
+					pthread_cond_signal(&x->cv);
 			} else {
 				pp = &x->next;
 			}
 		}
 		l->peak = batch > l->peak ? batch : (7 * l->peak + batch) / 8;
-		pthread_cond_broadcast(&l->cv);
+		/* records written meanwhile need the next leader */
+		if (l->waiters && l->waiters != w)
+			pthread_cond_signal(&l->waiters->cv);
+		pthread_cond_broadcast(&l->cv);	/* close() waits there */
 	}
 	return w->rc;
 }
@@ -854,12 +864,14 @@ int aios_ledger_append(struct aios_ledger *l, const char *type,
 		break;
 	case AIOS_LEDGER_FSYNC_GROUP:
 		w.seq = seq;
+		pthread_cond_init(&w.cv, NULL);
 		w.next = l->waiters;
 		l->waiters = &w;
 		l->nwaiters++;
 		if (l->lingering)
 			pthread_cond_signal(&l->lcv);
 		rc = group_wait(l, &w);
+		pthread_cond_destroy(&w.cv);
 		break;
 	}
 	if (rc) {
@@ -886,10 +898,12 @@ int aios_ledger_sync(struct aios_ledger *l, struct aios_rerr *e)
 	pthread_mutex_lock(&l->mu);
 	if (l->next_seq - 1 > l->durable_seq) {
 		w.seq = l->next_seq - 1;
+		pthread_cond_init(&w.cv, NULL);
 		w.next = l->waiters;
 		l->waiters = &w;
 		l->nwaiters++;
 		rc = group_wait(l, &w);
+		pthread_cond_destroy(&w.cv);
 	}
 	pthread_mutex_unlock(&l->mu);
 	if (rc)

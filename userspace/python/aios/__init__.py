@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""aios: Python binding of libaios for agents and admin scripts.
+
+ctypes over libaios.so.1 (userspace/lib); no dependency beyond Python's
+standard library.  See userspace/python/README.md and aios(4).
+
+Layout, so that later subsystems slot in:
+  errors.py  AiosError(OSError) and its subclasses, errno mapping
+  _lib.py    library loading, struct mirrors, the prototype table
+  names.py   capability/priority/operation names, CPU lists
+  core.py    the Aios handle: agents, capabilities, status, audit, events
+Task queues, GPU claims and typed IPC go into their own modules as libaios
+gains them, with methods guarded by Aios.require_feature().
+"""
+from .core import FEATURES, Agent, Aios, AuditRecord, Denial, Event, Events, Status
+from .errors import (
+    AiosError,
+    LibraryNotFound,
+    ModuleNotLoaded,
+    NoSuchAgent,
+    PermissionDenied,
+    error_for,
+)
+from .names import (
+    Cap,
+    Prio,
+    cap_name,
+    caps_format,
+    caps_parse,
+    caps_value,
+    cpulist_format,
+    cpulist_parse,
+    errno_name,
+    exit_reason_name,
+    feature_name,
+    features_format,
+    op_name,
+    op_parse,
+    prio_name,
+    prio_parse,
+    state_name,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Aios", "Agent", "AuditRecord", "Denial", "Event", "Events", "Status", "FEATURES",
+    "AiosError", "LibraryNotFound", "ModuleNotLoaded", "NoSuchAgent", "PermissionDenied",
+    "error_for", "Cap", "Prio", "cap_name", "caps_format", "caps_parse", "caps_value",
+    "cpulist_format", "cpulist_parse", "errno_name", "exit_reason_name", "feature_name",
+    "features_format", "op_name", "op_parse", "prio_name", "prio_parse", "state_name",
+    "open",
+]
+
+
+def open(path: str | None = None) -> Aios:  # noqa: A001 - mirrors aios_open()
+    """Open /dev/aios (or path) and perform the handshake."""
+    return Aios(path=path)

@@ -1,0 +1,250 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Host tests of the aios binding: no kernel module needed.
+
+Run: python3 -m unittest discover -s userspace/python/tests -p 'test_*.py'
+(make -C userspace/python check runs them through run_host_tests.py).
+AIOS_LAYOUT_BIN: the compiled tests/layout.c (struct layout check).
+"""
+import ctypes
+import errno
+import os
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import aios  # noqa: E402
+from aios import _lib  # noqa: E402
+
+
+class TestLoading(unittest.TestCase):
+    def test_library_loads_and_exports_every_prototype(self):
+        lib = _lib.load()
+        missing = [n for n in _lib.PROTOTYPES if getattr(lib, n, None) is None]
+        self.assertEqual(missing, [], "libaios lacks functions the binding declares")
+
+    def test_bad_library_path_names_what_was_tried(self):
+        code = ("import aios\n"
+                "try:\n    aios.caps_parse('all')\n"
+                "except aios.LibraryNotFound as e:\n"
+                "    print('ERR', e.errno, e.strerror)\n")
+        env = dict(os.environ, AIOS_LIBAIOS="/nonexistent/libaios.so.1",
+                   PYTHONPATH=str(HERE.parent))
+        out = subprocess.run([sys.executable, "-c", code], env=env,
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("ERR 2", out.stdout)
+        self.assertIn("/nonexistent/libaios.so.1", out.stdout)
+        self.assertIn("AIOS_LIBAIOS", out.stdout)
+
+    def test_import_does_not_need_the_library(self):
+        env = dict(os.environ, AIOS_LIBAIOS="/nonexistent/libaios.so.1",
+                   PYTHONPATH=str(HERE.parent))
+        out = subprocess.run([sys.executable, "-c", "import aios; print(aios.Cap.ADMIN.name, int(aios.Prio.LOW))"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("ADMIN", out.stdout)
+
+    def test_struct_layout_matches_c(self):
+        binp = os.environ.get("AIOS_LAYOUT_BIN")
+        if not binp:
+            self.fail("AIOS_LAYOUT_BIN is not set (make -C userspace/python check sets it)")
+        lines = subprocess.run([binp], capture_output=True, text=True, check=True,
+                               timeout=60).stdout.split("\n")
+        checked = 0
+        for line in filter(None, lines):
+            key, *vals = line.split()
+            if "." in key:
+                st, field = key.split(".")
+                got = getattr(_lib.LAYOUTS[st], field).offset
+                self.assertEqual(got, int(vals[0]), f"offset of {key}")
+            else:
+                cls = _lib.LAYOUTS[key]
+                self.assertEqual(ctypes.sizeof(cls), int(vals[0]), f"sizeof {key}")
+                self.assertEqual(ctypes.alignment(cls), int(vals[1]), f"alignof {key}")
+            checked += 1
+        self.assertGreater(checked, 50)
+        # every mirrored field is covered by layout.c
+        for name, cls in _lib.LAYOUTS.items():
+            for f, _ in cls._fields_:
+                self.assertTrue(any(l.startswith(f"{name}.{f} ") for l in lines),
+                                f"layout.c does not report {name}.{f}")
+
+
+class TestNames(unittest.TestCase):
+    def test_caps_parse_and_format_round_trip(self):
+        c = aios.caps_parse("access_fs+ACCESS_NET")
+        self.assertEqual(c, aios.Cap.ACCESS_FS | aios.Cap.ACCESS_NET)
+        self.assertEqual(aios.caps_format(c), "ACCESS_FS,ACCESS_NET")
+        self.assertEqual(aios.caps_parse("none"), 0)
+        self.assertEqual(aios.caps_format(0), "none")
+        self.assertEqual(aios.caps_parse("all"), aios.Cap.all())
+        self.assertEqual(aios.caps_parse("default"), aios.Cap.default())
+        self.assertEqual(aios.caps_parse("0x18"), aios.Cap.ACCESS_FS | aios.Cap.ACCESS_NET)
+        self.assertEqual(str(aios.Cap.KILL_AGENT | aios.Cap.ADMIN), "KILL_AGENT,ADMIN")
+
+    def test_caps_parse_rejects_unknown_names_and_bits(self):
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.caps_parse("ACCESS_FS,FLY")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        self.assertIn("FLY", str(cm.exception))
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.caps_parse("0x100")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(aios.AiosError):
+            aios.caps_parse("ACCESS_FS\0ADMIN")
+
+    def test_caps_value_accepts_ints_strings_and_names(self):
+        self.assertEqual(aios.caps_value(["ACCESS_FS", "access_net"]),
+                         aios.Cap.ACCESS_FS | aios.Cap.ACCESS_NET)
+        self.assertEqual(aios.caps_value(0x3), aios.Cap.SPAWN_AGENT | aios.Cap.KILL_AGENT)
+        with self.assertRaises(aios.AiosError):
+            aios.caps_value(1 << 8)
+        with self.assertRaises(aios.AiosError):
+            aios.caps_value(-1)
+        with self.assertRaises(TypeError):
+            aios.caps_value(True)
+        with self.assertRaises(TypeError):
+            aios.caps_value(1.5)
+
+    def test_cap_bits_match_the_library(self):
+        for c in aios.Cap:
+            self.assertEqual(aios.cap_name(int(c)), c.name)
+
+    def test_prio(self):
+        self.assertEqual(aios.prio_parse("HIGH"), aios.Prio.HIGH)
+        self.assertEqual(aios.prio_parse("3"), aios.Prio.LOW)
+        self.assertEqual(aios.prio_parse(0), aios.Prio.CRITICAL)
+        self.assertEqual(aios.prio_name(2), "normal")
+        self.assertIsNone(aios.prio_name(9))
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.prio_parse("urgent")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(aios.AiosError):
+            aios.prio_parse(4)
+
+    def test_ops_states_features_errnos(self):
+        self.assertEqual(aios.op_name(0x04), "kill")
+        self.assertEqual(aios.op_parse("kill"), 0x04)
+        self.assertIsNone(aios.op_name(0xEE))
+        with self.assertRaises(aios.AiosError):
+            aios.op_parse("fly")
+        self.assertEqual(aios.state_name(1), "dead")
+        self.assertEqual(aios.exit_reason_name(1), "killed")
+        self.assertEqual(aios.feature_name(1), "agents")
+        self.assertEqual(aios.errno_name(-1), "EPERM")
+        self.assertEqual(aios.errno_name(errno.ESRCH), "ESRCH")
+        self.assertEqual(set(aios.FEATURES), {"agents", "caps", "audit", "queues", "gpu", "ipc"})
+        for name, bit in aios.FEATURES.items():
+            self.assertEqual(aios.feature_name(bit), name)
+
+    def test_cpulist(self):
+        self.assertEqual(aios.cpulist_parse("0-3,6"), frozenset({0, 1, 2, 3, 6}))
+        self.assertEqual(aios.cpulist_parse("0-7:2"), frozenset({0, 2, 4, 6}))
+        self.assertEqual(aios.cpulist_format({6, 0, 1, 2, 3}), "0-3,6")
+        self.assertEqual(aios.cpulist_format(aios.cpulist_parse("1023")), "1023")
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.cpulist_parse("3-1")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.cpulist_parse("1024")
+        self.assertEqual(cm.exception.errno, errno.ERANGE)
+        with self.assertRaises(ValueError):
+            aios.cpulist_format([1024])
+
+
+class TestErrors(unittest.TestCase):
+    def test_error_mapping(self):
+        e = aios.error_for(-errno.EPERM, "KILL_AGENT required")
+        self.assertIsInstance(e, aios.PermissionDenied)
+        self.assertIsInstance(e, PermissionError)
+        self.assertIsInstance(e, aios.AiosError)
+        self.assertEqual((e.errno, e.strerror, e.errno_name), (errno.EPERM, "KILL_AGENT required", "EPERM"))
+        self.assertIn("KILL_AGENT required", str(e))
+        self.assertIsInstance(aios.error_for(errno.ESRCH), ProcessLookupError)
+        self.assertIsInstance(aios.error_for(-errno.ENODEV, "x"), aios.ModuleNotLoaded)
+        nl = aios.error_for(-errno.ENOENT, "/dev/aios not found: is the aios module loaded?")
+        self.assertIsInstance(nl, aios.ModuleNotLoaded)
+        self.assertIsInstance(nl, FileNotFoundError)
+        other = aios.error_for(-errno.ENOENT, "no such run")
+        self.assertNotIsInstance(other, aios.ModuleNotLoaded)
+        self.assertEqual(aios.error_for(-errno.EBADFD).strerror, os.strerror(errno.EBADFD))
+
+    def test_catching_as_oserror(self):
+        try:
+            raise aios.error_for(-errno.EPERM, "ADMIN required")
+        except OSError as e:
+            self.assertEqual(e.errno, errno.EPERM)
+
+
+@unittest.skipIf(os.path.exists("/sys/module/aios"), "the aios module is loaded on this host")
+class TestWithoutModule(unittest.TestCase):
+    def test_open_says_module_not_loaded(self):
+        with self.assertRaises(aios.ModuleNotLoaded) as cm:
+            aios.Aios(path="/nonexistent/aios")
+        self.assertEqual(cm.exception.errno, errno.ENOENT)
+        self.assertIn("modprobe aios", str(cm.exception))
+
+    def test_netlink_says_module_not_loaded(self):
+        with aios.Aios(open=False) as a:
+            with self.assertRaises(aios.ModuleNotLoaded) as cm:
+                a.status()
+            self.assertIn('family "aios" not found', str(cm.exception))
+            with self.assertRaises(aios.ModuleNotLoaded):
+                a.events()
+
+    def test_a_non_aios_device_fails_the_handshake(self):
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.Aios(path="/dev/null")
+        self.assertIn(cm.exception.errno, (errno.ENOTTY, errno.EINVAL))
+        self.assertIn("/dev/null", str(cm.exception))
+
+
+class TestHandle(unittest.TestCase):
+    def test_agent_calls_without_a_device(self):
+        with aios.Aios(open=False) as a:
+            self.assertIsNone(a.fd)
+            self.assertEqual(a.agent_id, 0)
+            with self.assertRaises(aios.AiosError) as cm:
+                a.register("planner")
+            self.assertEqual(cm.exception.errno, errno.EBADF)
+            self.assertIn("aios_open", str(cm.exception))
+            with self.assertRaises(aios.AiosError):
+                a.info()
+
+    def test_closed_handle(self):
+        a = aios.Aios(open=False)
+        with a:
+            pass
+        self.assertTrue(a.closed)
+        a.close()  # idempotent
+        with self.assertRaises(aios.AiosError) as cm:
+            a.agent_id
+        self.assertEqual(cm.exception.errno, errno.EBADF)
+
+    def test_argument_checks_before_the_kernel(self):
+        with aios.Aios(open=False) as a:
+            with self.assertRaises(aios.NoSuchAgent):
+                a.kill(0)
+            with self.assertRaises(TypeError):
+                a.kill("7")
+            with self.assertRaises(aios.AiosError):
+                a.register("bad\0name")
+            with self.assertRaises(ValueError):
+                a.set_via("carrier-pigeon")
+            with self.assertRaises(ValueError):
+                a.events(groups=["nope"])
+            with self.assertRaises(ValueError):
+                a.require_feature("teleport")
+
+    def test_adopting_a_bad_descriptor(self):
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.Aios(fd=-1)
+        self.assertEqual(cm.exception.errno, errno.EBADF)
+
+
+if __name__ == "__main__":
+    unittest.main()

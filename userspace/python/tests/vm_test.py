@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""VM test of the aios binding: a real Python agent against aios.ko.
+
+    tools/vm/run -- python3 userspace/python/tests/vm_test.py
+
+Runs as root in the test VM (root has CAP_SYS_ADMIN, i.e. is an aios
+admin); the unprivileged checks drop to uid 1000 in a child process.
+Prints TAP and a kselftest Totals line.
+"""
+import errno
+import os
+import signal
+import socket
+import sys
+import time
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import aios  # noqa: E402
+
+
+def fork_agent_process():
+    """Fork a process that waits for an agent fd on a socket, adopts it,
+    reports "<id> <parent_id> <caps>" and then sleeps until killed."""
+    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        parent_sock.close()
+        code = 1
+        try:
+            _, fds, _, _ = socket.recv_fds(child_sock, 16, 1)
+            with aios.Aios(fd=fds[0]) as me:
+                info = me.info()
+                child_sock.sendall(f"{info.id} {info.parent_id} {int(info.caps)}\n".encode())
+                while True:
+                    time.sleep(60)
+        except BaseException as e:  # report, never return into the test runner
+            try:
+                child_sock.sendall(f"ERR {e}\n".encode())
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+    child_sock.close()
+    return pid, parent_sock
+
+
+def in_child_as(uid, fn):
+    """Run fn() in a child with uid/gid uid; returns what it wrote."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            out = str(fn())
+        except BaseException as e:
+            out = f"{type(e).__name__} {getattr(e, 'errno', '')} {e}"
+        os.write(w, out.encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 4096):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return data.decode()
+
+
+class TestAgent(unittest.TestCase):
+    def setUp(self):
+        self.a = aios.Aios()
+        self.my_id = self.a.register(f"py-{self._testMethodName[:40]}", prio="high")
+
+    def tearDown(self):
+        self.a.close()
+
+    def test_handshake_and_register(self):
+        self.assertEqual(self.a.api_version, 1)
+        self.assertLessEqual({"agents", "caps", "audit"}, self.a.features)
+        self.assertGreater(self.my_id, 0)
+        self.assertEqual(self.a.agent_id, self.my_id)
+        info = self.a.info()
+        self.assertEqual((info.id, info.parent_id, info.pid, info.state, info.prio),
+                         (self.my_id, 0, os.getpid(), "live", aios.Prio.HIGH))
+        self.assertEqual(info.caps, self.a.status().default_caps)
+        with self.assertRaises(aios.AiosError) as cm:
+            self.a.register("again")
+        self.assertEqual(cm.exception.errno, errno.EALREADY)
+
+    def test_listed_by_netlink(self):
+        with aios.Aios(open=False) as nl:
+            ids = {ag.id: ag for ag in nl.agents()}
+            self.assertIn(self.my_id, ids)
+            self.assertEqual(nl.agent(self.my_id).name, ids[self.my_id].name)
+            st = nl.status()
+            self.assertGreaterEqual(st.agents, 1)
+            self.assertGreater(st.next_agent_id, self.my_id)
+            with self.assertRaises(aios.NoSuchAgent):
+                nl.agent(st.next_agent_id + 1000)
+
+    def test_denial_is_explained_and_audited(self):
+        self.assertIsNone(self.a.last_denial())
+        self.assertFalse(self.a.has_caps("KILL_AGENT"))
+        d = self.a.last_denial()
+        self.assertEqual(d.op, "cap_check")
+        self.assertIn("KILL_AGENT required", d.reason)
+        self.assertEqual(d.error, "EPERM")
+        with self.assertRaises(aios.PermissionDenied) as cm:
+            self.a.check_caps(aios.Cap.ACCESS_NET)
+        self.assertIn("ACCESS_NET", str(cm.exception))
+        with aios.Aios(open=False) as nl:
+            recs = nl.audit(op_id=d.op_id)
+        self.assertEqual(len(recs), 1)
+        self.assertEqual((recs[0].agent_id, recs[0].op, recs[0].result),
+                         (self.my_id, "cap_check", -errno.EPERM))
+        # an agent may read its own records
+        own = self.a.audit(agent_id=self.my_id)
+        self.assertTrue(any(r.op_id == d.op_id for r in own))
+
+    def test_spawn_kill_on_a_real_process(self):
+        pid, sock = fork_agent_process()
+        try:
+            pidfd = os.pidfd_open(pid)
+            with self.assertRaises(aios.PermissionDenied) as cm:
+                self.a.spawn("too-strong", pidfd=pidfd, caps="ADMIN")
+            self.assertIn("exceed", str(cm.exception))
+            child = self.a.spawn("worker", pidfd=pidfd, caps="SPAWN_AGENT")
+            socket.send_fds(sock, [b"x"], [child.fileno()])
+            line = sock.makefile().readline().split()
+            self.assertNotEqual(line[0], "ERR", " ".join(line))
+            cid, parent, caps = map(int, line)
+            self.assertEqual((cid, parent, caps), (child.agent_id, self.my_id, int(aios.Cap.SPAWN_AGENT)))
+            self.assertEqual(self.a.caps(cid), aios.Cap.SPAWN_AGENT)
+            self.assertEqual(self.a.agent(cid).pid, pid)
+            # no KILL_AGENT yet
+            with self.assertRaises(aios.PermissionDenied) as cm:
+                self.a.kill(cid)
+            self.assertIn("KILL_AGENT required", str(cm.exception))
+            # root is admin: grant it to ourselves, then kill the child
+            self.assertIn(aios.Cap.KILL_AGENT, self.a.grant(self.my_id, "KILL_AGENT"))
+            self.a.kill(cid, signal.SIGTERM)
+            _, status = os.waitpid(pid, 0)
+            pid = 0
+            self.assertTrue(os.WIFSIGNALED(status))
+            self.assertEqual(os.WTERMSIG(status), signal.SIGTERM)
+            with self.assertRaises(aios.NoSuchAgent):
+                self.a.agent(cid)
+            # our copy of the child's file is an orphan now
+            self.assertEqual(child.info().state, "dead")
+            with self.assertRaises(aios.AiosError) as cm:
+                child.noop()
+            self.assertEqual(cm.exception.errno, errno.ENOLINK)
+            child.close()
+            os.close(pidfd)
+        finally:
+            sock.close()
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+    def test_revoke_reaches_descendants(self):
+        self.a.grant(self.my_id, "ACCESS_FS,ACCESS_NET")
+        child = self.a.spawn("sub", caps="ACCESS_FS,SPAWN_AGENT", cloexec=True)
+        try:
+            before = self.a.caps()
+            self.assertIn(aios.Cap.ACCESS_FS, self.a.caps(child.agent_id))
+            after = self.a.revoke(self.my_id, "ACCESS_FS")
+            self.assertEqual(after, before & ~aios.Cap.ACCESS_FS)
+            self.assertIn(aios.Cap.ACCESS_NET, after)
+            self.assertEqual(self.a.caps(child.agent_id), aios.Cap.SPAWN_AGENT)
+        finally:
+            child.close()
+
+    def test_migrate_self(self):
+        before = os.sched_getaffinity(0)
+        try:
+            self.a.migrate("0")
+            self.assertEqual(os.sched_getaffinity(0), {0})
+            with self.assertRaises(aios.AiosError) as cm:
+                self.a.migrate([1023])
+            self.assertEqual(cm.exception.errno, errno.EINVAL)
+        finally:
+            os.sched_setaffinity(0, before)
+
+    def test_events_follow_an_agent(self):
+        with aios.Aios(open=False) as nl, nl.events() as ev:
+            other = aios.Aios()
+            oid = other.register("ephemeral")
+            other.close()
+            seen = {}
+            deadline = time.monotonic() + 10
+            while len(seen) < 2 and time.monotonic() < deadline:
+                e = ev.next(timeout=1)
+                if e and e.agent and e.agent.id == oid:
+                    seen[e.type] = e
+            self.assertIn("agent_new", seen)
+            self.assertEqual(seen["agent_new"].agent.name, "ephemeral")
+            self.assertIn("agent_del", seen)
+            self.assertEqual(seen["agent_del"].reason, "closed")
+
+    def test_unprivileged_user_is_not_admin(self):
+        my_id = self.my_id
+
+        def grant():
+            with aios.Aios(open=False) as nl:
+                nl.grant(my_id, "ADMIN")
+            return "granted"
+
+        out = in_child_as(1000, grant)
+        self.assertTrue(out.startswith("PermissionDenied 1"), out)
+        self.assertIn("ADMIN required", out)
+
+        def status():
+            with aios.Aios(open=False) as nl:
+                return nl.status().api_version
+
+        self.assertEqual(in_child_as(1000, status), "1")
+
+
+if __name__ == "__main__":
+    from run_host_tests import TapResult
+
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(TestAgent)
+    print("TAP version 13")
+    print(f"1..{suite.countTestCases()}")
+    r = TapResult()
+    suite.run(r)
+    print(f"# Totals: pass:{r.passed} fail:{len(r.failures)} xfail:0 xpass:0 "
+          f"skip:{len(r.skipped)} error:{len(r.errors)}")
+    sys.exit(1 if r.failures or r.errors else 0)
