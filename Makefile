@@ -184,6 +184,10 @@ ifneq ($(wildcard $(TOP)/userspace/python/tests/vm_test.py),)
 	$(call step,VM Python binding ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
 		-- python3 userspace/python/tests/vm_test.py)
 endif
+ifneq ($(wildcard $(TOP)/tools/packaging/vm-test-unit.sh),)
+	$(call step,VM aiosd.service privileges ($(KVER)),$(VMRUN) --kernel $(KVER) \
+		--module $(MODULE) -- tools/packaging/vm-test-unit.sh)
+endif
 endif
 
 # ---- demo, bench ----------------------------------------------------------

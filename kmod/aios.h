@@ -27,7 +27,8 @@ struct pid;
 extern u64 aios_default_caps;
 extern unsigned int aios_audit_ring_size;
 
-#define AIOS_FEATURES	(AIOS_FEAT_AGENTS | AIOS_FEAT_CAPS | AIOS_FEAT_AUDIT)
+#define AIOS_FEATURES	(AIOS_FEAT_AGENTS | AIOS_FEAT_CAPS | AIOS_FEAT_AUDIT | \
+			 AIOS_FEAT_QUEUES | AIOS_FEAT_GPU)
 
 /* ---- agents (agent.c) ---------------------------------------------- */
 
@@ -201,6 +202,8 @@ void aios_nl_notify_agent(u8 cmd, struct aios_agent *a, int reason);
 void aios_nl_notify_audit(const struct aios_audit_rec *r);
 
 /* For subsystems: build and send their own replies and events. */
+int aios_nl_caller(struct nlattr **attrs, struct netlink_ext_ack *extack,
+		   struct aios_agent **out);
 void *aios_nl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		  u8 cmd);
 bool aios_nl_events_wanted(void);
@@ -253,6 +256,8 @@ struct aios_subsys {
 extern const struct aios_subsys aios_audit_subsys;
 extern const struct aios_subsys aios_agent_subsys;
 extern const struct aios_subsys aios_netlink_subsys;
+extern const struct aios_subsys aios_queue_subsys;
+extern const struct aios_subsys aios_gpu_subsys;
 
 void aios_subsys_agent_release(struct aios_agent *a,
 			       enum aios_exit_reason why);

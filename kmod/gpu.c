@@ -1327,7 +1327,9 @@ int aios_gpu_nl_get_start(struct netlink_callback *cb)
 	struct nlattr *attrs[AIOS_A_MAX + 1];
 	int ret;
 
-	ret = aios_nl_dump_attrs(cb, aios_gpu_nl_get_policy, attrs);
+	/* Already validated by the core against the same policy. */
+	ret = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, AIOS_A_MAX,
+			  aios_gpu_nl_get_policy, cb->extack);
 	if (ret)
 		return ret;
 	if (attrs[AIOS_A_GPU] || attrs[AIOS_A_AGENT_ID]) {

@@ -13,8 +13,6 @@
 
 #include "aios.h"
 
-extern const struct aios_subsys aios_gpu_subsys;
-
 /* ioctl handlers; @ctx has the caller agent, @arg is validated here. */
 int aios_gpu_ioc_claim(struct aios_ctx *ctx, struct aios_gpu_claim *arg,
 		       bool *copy_on_error);

@@ -24,6 +24,8 @@
 #include <linux/user_namespace.h>
 
 #include "aios.h"
+#include "queue.h"
+#include "gpu.h"
 
 enum aios_file_state {
 	AIOS_FILE_NEW,
@@ -364,6 +366,77 @@ static int aios_ioc_noop(struct aios_file *af, void *arg,
 	return 0;
 }
 
+/* Task queues (queue.c). */
+static int aios_ioc_queue_attach(struct aios_file *af, void *arg,
+				 struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_attach(af->agent, arg);
+}
+
+static int aios_ioc_task_submit(struct aios_file *af, void *arg,
+				struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_submit(af->agent, arg);
+}
+
+static int aios_ioc_task_fetch(struct aios_file *af, void *arg,
+			       struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_fetch(af->agent, arg, &done->copy_on_error);
+}
+
+static int aios_ioc_task_progress(struct aios_file *af, void *arg,
+				  struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_progress(af->agent, arg);
+}
+
+static int aios_ioc_task_complete(struct aios_file *af, void *arg,
+				  struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_complete(af->agent, arg);
+}
+
+static int aios_ioc_task_wait(struct aios_file *af, void *arg,
+			      struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_wait(af->agent, arg, &done->copy_on_error);
+}
+
+static int aios_ioc_task_cancel(struct aios_file *af, void *arg,
+				struct aios_ioc_done *done)
+{
+	return aios_queue_ioc_cancel(af->agent, arg);
+}
+
+/* GPU claims (gpu.c). */
+static int aios_ioc_gpu_claim(struct aios_file *af, void *arg,
+			      struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_gpu_ioc_claim(&ctx, arg, &done->copy_on_error);
+}
+
+static int aios_ioc_gpu_release(struct aios_file *af, void *arg,
+				struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_gpu_ioc_release(&ctx, arg);
+}
+
+static int aios_ioc_gpu_query(struct aios_file *af, void *arg,
+			      struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_gpu_ioc_query(&ctx, arg);
+}
+
 #define AIOS_IOC_ROW(_fn, _type, _ver0, _state, _out) {		\
 	.fn = _fn, .size = sizeof(_type), .size_ver0 = _ver0,		\
 	.state = _state, .out = _out }
@@ -391,6 +464,36 @@ static const struct aios_ioc aios_ioctls[AIOS_IOC_NR_MAX] = {
 		true),
 	[_IOC_NR(AIOS_IOC_NOOP)] = AIOS_IOC_ROW(aios_ioc_noop,
 		struct aios_noop, AIOS_NOOP_SIZE_VER0, AIOS_FILE_READY, false),
+	[_IOC_NR(AIOS_IOC_QUEUE_ATTACH)] = AIOS_IOC_ROW(aios_ioc_queue_attach,
+		struct aios_queue_attach, AIOS_QUEUE_ATTACH_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
+	[_IOC_NR(AIOS_IOC_TASK_SUBMIT)] = AIOS_IOC_ROW(aios_ioc_task_submit,
+		struct aios_task_submit, AIOS_TASK_SUBMIT_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_TASK_FETCH)] = AIOS_IOC_ROW(aios_ioc_task_fetch,
+		struct aios_task_fetch, AIOS_TASK_FETCH_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_TASK_PROGRESS)] = AIOS_IOC_ROW(aios_ioc_task_progress,
+		struct aios_task_progress, AIOS_TASK_PROGRESS_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_TASK_COMPLETE)] = AIOS_IOC_ROW(aios_ioc_task_complete,
+		struct aios_task_complete, AIOS_TASK_COMPLETE_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
+	[_IOC_NR(AIOS_IOC_TASK_WAIT)] = AIOS_IOC_ROW(aios_ioc_task_wait,
+		struct aios_task_wait, AIOS_TASK_WAIT_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_TASK_CANCEL)] = AIOS_IOC_ROW(aios_ioc_task_cancel,
+		struct aios_task_cancel, AIOS_TASK_CANCEL_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
+	[_IOC_NR(AIOS_IOC_GPU_CLAIM)] = AIOS_IOC_ROW(aios_ioc_gpu_claim,
+		struct aios_gpu_claim, AIOS_GPU_CLAIM_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_GPU_RELEASE)] = AIOS_IOC_ROW(aios_ioc_gpu_release,
+		struct aios_gpu_release, AIOS_GPU_RELEASE_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
+	[_IOC_NR(AIOS_IOC_GPU_QUERY)] = AIOS_IOC_ROW(aios_ioc_gpu_query,
+		struct aios_gpu_query, AIOS_GPU_QUERY_SIZE_VER0,
+		AIOS_FILE_AGENT, true),
 };
 
 /* Called once at load: every row must fit the stack buffer. */

@@ -27,6 +27,8 @@ static const struct aios_subsys *const aios_subsystems[] = {
 	&aios_audit_subsys,
 	&aios_agent_subsys,
 	&aios_netlink_subsys,
+	&aios_queue_subsys,
+	&aios_gpu_subsys,
 };
 
 void aios_subsys_agent_release(struct aios_agent *a,

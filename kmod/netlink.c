@@ -24,6 +24,8 @@
 #include <net/netlink.h>
 
 #include "aios.h"
+#include "queue.h"
+#include "gpu.h"
 
 enum aios_nl_groups {
 	AIOS_NLGRP_EVENTS,
@@ -100,8 +102,8 @@ static int aios_nl_dump_attrs(struct netlink_callback *cb,
  * The agent the request acts as, from AIOS_A_CALLER_FD, with a reference;
  * NULL in *out when the attribute is absent.
  */
-static int aios_nl_caller(struct nlattr **attrs, struct netlink_ext_ack *extack,
-			  struct aios_agent **out)
+int aios_nl_caller(struct nlattr **attrs, struct netlink_ext_ack *extack,
+		   struct aios_agent **out)
 {
 	struct nlattr *attr = attrs[AIOS_A_CALLER_FD];
 	struct aios_agent *a;
@@ -738,6 +740,53 @@ static const struct genl_ops aios_genl_ops[] = {
 		.doit = aios_nl_audit_config,
 		.flags = GENL_ADMIN_PERM,
 		.policy = aios_nl_audit_config_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_QUEUE_CREATE,
+		.doit = aios_queue_nl_create,
+		.policy = aios_queue_nl_create_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_QUEUE_DESTROY,
+		.doit = aios_queue_nl_destroy,
+		.policy = aios_queue_nl_destroy_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_QUEUE_GET,
+		.doit = aios_queue_nl_get,
+		.start = aios_queue_nl_dump_start,
+		.dumpit = aios_queue_nl_dump,
+		.policy = aios_queue_nl_get_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_TASK_GET,
+		.start = aios_queue_nl_task_start,
+		.dumpit = aios_queue_nl_task_dump,
+		.policy = aios_queue_nl_task_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_GPU_REGISTER,
+		.doit = aios_gpu_nl_register,
+		.policy = aios_gpu_nl_register_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_GPU_UNREGISTER,
+		.doit = aios_gpu_nl_unregister,
+		.policy = aios_gpu_nl_unregister_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_GPU_GET,
+		.doit = aios_gpu_nl_get,
+		.start = aios_gpu_nl_get_start,
+		.dumpit = aios_gpu_nl_get_dump,
+		.policy = aios_gpu_nl_get_policy,
 		.maxattr = AIOS_A_MAX,
 	},
 };

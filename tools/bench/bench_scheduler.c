@@ -755,6 +755,12 @@ int main(int argc, char **argv)
 			printf("%.0f tasks/s\n", tput_aios(tasks));
 		else if (!strcmp(only, "tput_mq"))
 			printf("%.0f tasks/s\n", tput_mq(tasks));
+		else if (!strcmp(only, "rtt")) {
+			bench_rtt(iters, rtt_cpu, rtt);
+			for (int m = 0; m < NMECH; m++)
+				printf("%-16s p50 %8.2f p99 %8.2f us\n",
+				       mech_name[m], rtt[m].p50, rtt[m].p99);
+		}
 		else
 			return 2;
 		return 0;

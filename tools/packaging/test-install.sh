@@ -112,6 +112,15 @@ if [ "$exe" = "$PREFIX/bin/aiosd" ] && [ -x "$DEST$exe" ]; then
 else
 	nok "aiosd.service ExecStart is the installed aiosd" "ExecStart=$exe"
 fi
+bad=
+for d in $(sed -n 's|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit" 2>/dev/null); do
+	[ -f "$DEST$d" ] || bad="$bad $d"
+done
+if [ -z "$bad" ]; then
+	ok "aiosd.service Documentation= files are installed"
+else
+	nok "aiosd.service Documentation= files are installed" "missing:$bad"
+fi
 if grep -q '@[A-Z]*@' "$unit" 2>/dev/null; then
 	nok "aiosd.service has no unreplaced @PLACEHOLDER@" "$(grep -n '@[A-Z]*@' "$unit" | head -n 3 | tr '\n' '|')"
 else

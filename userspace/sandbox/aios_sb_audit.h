@@ -34,7 +34,11 @@ int aios_audit_track(struct aios_audit *a, uint64_t cgroup_id,
 int aios_audit_untrack(struct aios_audit *a, uint64_t cgroup_id);
 /* The cgroup id of a cgroup2 directory. */
 int aios_audit_cgroup_id(const char *path, uint64_t *id);
-/* Delivers events to the callback: waits up to timeout_ms (0: no wait). */
+/*
+ * Delivers events to the callback: waits up to timeout_ms (0: no wait).
+ * The program wakes a waiting consumer only when a quarter of the ring
+ * buffer is full, so a consumer should wait at most some 100 ms at a time.
+ */
 int aios_audit_poll(struct aios_audit *a, int timeout_ms);
 /* Events that could not be written (ring buffer full), exact. */
 uint64_t aios_audit_lost(struct aios_audit *a);

@@ -240,8 +240,6 @@ static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v,
 	 * Our kernel credentials are still the caller's (root for aiosd):
 	 * become the mapped uid/gid.  Capabilities in the new user namespace
 	 * stay (the namespace has no uid 0 for setuid to drop them for).
-	 */
-	/*
 	 * Raw syscalls: glibc's setresuid() would try to change the ids of
 	 * every thread of the process we were cloned from and wait for them.
 	 */

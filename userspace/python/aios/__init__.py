@@ -49,8 +49,7 @@ __all__ = [
     "error_for", "Cap", "Prio", "cap_name", "caps_format", "caps_parse", "caps_value",
     "cpulist_format", "cpulist_parse", "errno_name", "exit_reason_name", "feature_name",
     "features_format", "op_name", "op_parse", "prio_name", "prio_parse", "state_name",
-    "open",
-]
+]  # aios.open() is deliberately not exported: "from aios import *" must not shadow open()
 
 
 def open(path: str | None = None) -> Aios:  # noqa: A001 - mirrors aios_open()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Print sizeof/alignof and every field offset of the libaios structs the
- * Python binding mirrors, as "struct size align" and "struct.field offset"
+ * Print sizeof/alignof and every field offset and size of the libaios structs the
+ * Python binding mirrors, as "struct size align" and "struct.field offset size"
  * lines; test_host.py compares them with the ctypes declarations.
  */
 #include <stddef.h>
@@ -10,7 +10,8 @@
 #include <aios.h>
 
 #define S(t) printf("%s %zu %zu\n", #t, sizeof(struct t), _Alignof(struct t))
-#define F(t, f) printf("%s.%s %zu\n", #t, #f, offsetof(struct t, f))
+#define F(t, f) printf("%s.%s %zu %zu\n", #t, #f, offsetof(struct t, f), \
+			   sizeof(((struct t *)0)->f))
 
 int main(void)
 {

@@ -42,14 +42,19 @@ struct {
 /* The tracked ancestor (or self) of the current task's cgroup, 0 if none. */
 static __always_inline __u64 tracked_cgroup(__u32 *flags)
 {
+	__u64 self = bpf_get_current_cgroup_id(), id;
 	__u32 *f;
-	__u64 id;
 	int i;
 
+	f = bpf_map_lookup_elem(&tracked, &self);	/* the common case */
+	if (f) {
+		*flags = *f;
+		return self;
+	}
 	#pragma unroll
 	for (i = 1; i <= MAX_DEPTH; i++) {
 		id = bpf_get_current_ancestor_cgroup_id(i);
-		if (!id)
+		if (!id || id == self)
 			break;
 		f = bpf_map_lookup_elem(&tracked, &id);
 		if (f) {
@@ -58,6 +63,21 @@ static __always_inline __u64 tracked_cgroup(__u32 *flags)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Wake the consumer only when a quarter of the ring is filled: it polls
+ * with a short timeout anyway, and a wakeup per event would cost more
+ * than the event.
+ */
+static __always_inline void submit(struct aios_audit_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+	    bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline struct aios_audit_event *reserve(__u32 type, __u64 tid)
@@ -105,7 +125,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 		return 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path),
 				  BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -122,7 +142,7 @@ static __always_inline int on_open(const char *name, int oflags)
 		return 0;
 	e->flags = oflags;
 	bpf_probe_read_user_str(e->path, sizeof(e->path), name);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -181,7 +201,7 @@ int on_connect(struct trace_event_raw_sys_enter *ctx)
 	if (!e)
 		return 0;
 	fill_addr(e, (const void *)ctx->args[1], true);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -201,7 +221,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (!e)
 		return 0;
 	e->code = BPF_CORE_READ(p, exit_code);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -226,7 +246,7 @@ int BPF_PROG(deny_connect, struct socket *sock, struct sockaddr *address,
 	if (e) {
 		fill_addr(e, address, false);
 		e->code = -EPERM;
-		bpf_ringbuf_submit(e, 0);
+		submit(e);
 	}
 	return -EPERM;
 }
