@@ -26,14 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEMO_UID	1000
-
-struct demo {
-	const char *aiosctl;	/* path of the aiosctl binary */
-	struct aios *admin;	/* netlink handle of the administrator */
-	struct aios_events *ev;	/* "events" subscription */
-	int steps;
-};
+#include "demo.h"
 
 /* A forked agent process and the two pipes we talk to it through. */
 struct child {
@@ -42,7 +35,7 @@ struct child {
 	int from;		/* child -> parent */
 };
 
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -52,13 +45,13 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void step(struct demo *d, const char *title)
+void step(struct demo *d, const char *title)
 {
 	d->steps++;
 	say("\n== step %d: %s\n", d->steps, title);
 }
 
-static int fail(struct demo *d, const char *fmt, ...)
+int fail(struct demo *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -72,7 +65,7 @@ static int fail(struct demo *d, const char *fmt, ...)
 }
 
 /* Run "aiosctl ARGS..." and show its output; returns its exit status. */
-static int aiosctl(struct demo *d, const char *fmt, ...)
+int aiosctl(struct demo *d, const char *fmt, ...)
 {
 	char args[512], cmd[PATH_MAX + 600];
 	va_list ap;
@@ -115,7 +108,7 @@ static char child_wait(int fd)
 	return c;
 }
 
-static void drop_privileges(void)
+void drop_privileges(void)
 {
 	if (setresgid(DEMO_UID, DEMO_UID, DEMO_UID) ||
 	    setresuid(DEMO_UID, DEMO_UID, DEMO_UID)) {
@@ -438,6 +431,9 @@ static int scenario(struct demo *d)
 	if (agent_present(d, coder_id) != 0 || agent_present(d, planner_id) != 0)
 		return fail(d, "agents outlived their processes");
 
+	if (demo_memory(d))
+		return -1;
+
 	step(d, "the audit trail");
 	if (aiosctl(d, "audit --limit 16"))
 		return fail(d, "aiosctl audit failed");
@@ -446,14 +442,17 @@ static int scenario(struct demo *d)
 
 int main(int argc, char **argv)
 {
-	struct demo d = { .aiosctl = argc > 1 ? argv[1] : "aiosctl" };
+	struct demo d = {
+		.aiosctl = argc > 1 ? argv[1] : "aiosctl",
+		.aiosd = argc > 2 ? argv[2] : "aiosd",
+	};
 	int err;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "demo: must run as root (it plays the administrator)\n");
 		return 2;
 	}
-	say("aios demo: agents, capabilities and the audit trail\n");
+	say("aios demo: agents, capabilities, the memory store and the audit trail\n");
 	d.admin = aios_new();
 	if (!d.admin)
 		return 1;

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aios-demo: shared state and narration helpers of the demo steps.
+ */
+#ifndef AIOS_DEMO_H
+#define AIOS_DEMO_H
+
+#include <aios.h>
+
+#define DEMO_UID	1000	/* agents run unprivileged */
+
+struct demo {
+	const char *aiosctl;	/* path of the aiosctl binary */
+	const char *aiosd;	/* path of the aiosd binary */
+	struct aios *admin;	/* netlink handle of the administrator */
+	struct aios_events *ev;	/* "events" subscription */
+	int steps;
+};
+
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Start the next numbered step and print its title. */
+void step(struct demo *d, const char *title);
+/* Name the step that misbehaved on stderr; returns -1. */
+int fail(struct demo *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Show and run "aiosctl ARGS"; returns its exit status. */
+int aiosctl(struct demo *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* setresuid/setresgid to DEMO_UID or _exit(). */
+void drop_privileges(void);
+
+/* The memory-store steps (memory.c). */
+int demo_memory(struct demo *d);
+
+#endif
