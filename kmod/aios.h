@@ -28,7 +28,7 @@ extern u64 aios_default_caps;
 extern unsigned int aios_audit_ring_size;
 
 #define AIOS_FEATURES	(AIOS_FEAT_AGENTS | AIOS_FEAT_CAPS | AIOS_FEAT_AUDIT | \
-			 AIOS_FEAT_QUEUES | AIOS_FEAT_GPU)
+			 AIOS_FEAT_QUEUES | AIOS_FEAT_GPU | AIOS_FEAT_IPC)
 
 /* ---- agents (agent.c) ---------------------------------------------- */
 

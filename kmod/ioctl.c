@@ -24,6 +24,7 @@
 #include <linux/user_namespace.h>
 
 #include "aios.h"
+#include "ipc.h"
 #include "queue.h"
 #include "gpu.h"
 
@@ -437,6 +438,44 @@ static int aios_ioc_gpu_query(struct aios_file *af, void *arg,
 	return aios_gpu_ioc_query(&ctx, arg);
 }
 
+/* ---- typed IPC (ipc.c) -------------------------------------------------- */
+
+static int aios_ioc_msg_send(struct aios_file *af, void *arg,
+			     struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_ipc_ioc_send(&ctx, arg, &done->copy_on_error);
+}
+
+static int aios_ioc_msg_recv(struct aios_file *af, void *arg,
+			     struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_ipc_ioc_recv(&ctx, arg, &done->copy_on_error);
+}
+
+static int aios_ioc_msg_group(struct aios_file *af, void *arg,
+			      struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_ipc_ioc_group(&ctx, arg);
+}
+
+static int aios_ioc_msg_policy(struct aios_file *af, void *arg,
+			       struct aios_ioc_done *done)
+{
+	struct aios_ctx ctx;
+
+	aios_file_ctx(af, &ctx);
+	return aios_ipc_ioc_policy(&ctx, arg);
+}
+
 #define AIOS_IOC_ROW(_fn, _type, _ver0, _state, _out) {		\
 	.fn = _fn, .size = sizeof(_type), .size_ver0 = _ver0,		\
 	.state = _state, .out = _out }
@@ -494,6 +533,18 @@ static const struct aios_ioc aios_ioctls[AIOS_IOC_NR_MAX] = {
 	[_IOC_NR(AIOS_IOC_GPU_QUERY)] = AIOS_IOC_ROW(aios_ioc_gpu_query,
 		struct aios_gpu_query, AIOS_GPU_QUERY_SIZE_VER0,
 		AIOS_FILE_AGENT, true),
+	[_IOC_NR(AIOS_IOC_MSG_SEND)] = AIOS_IOC_ROW(aios_ioc_msg_send,
+		struct aios_msg_send, AIOS_MSG_SEND_SIZE_VER0, AIOS_FILE_AGENT,
+		true),
+	[_IOC_NR(AIOS_IOC_MSG_RECV)] = AIOS_IOC_ROW(aios_ioc_msg_recv,
+		struct aios_msg_recv, AIOS_MSG_RECV_SIZE_VER0, AIOS_FILE_AGENT,
+		true),
+	[_IOC_NR(AIOS_IOC_MSG_GROUP)] = AIOS_IOC_ROW(aios_ioc_msg_group,
+		struct aios_msg_group, AIOS_MSG_GROUP_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
+	[_IOC_NR(AIOS_IOC_MSG_POLICY)] = AIOS_IOC_ROW(aios_ioc_msg_policy,
+		struct aios_msg_policy, AIOS_MSG_POLICY_SIZE_VER0,
+		AIOS_FILE_AGENT, false),
 };
 
 /* Called once at load: every row must fit the stack buffer. */

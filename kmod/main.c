@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 
 #include "aios.h"
+#include "ipc.h"
 
 u64 aios_default_caps = AIOS_CAP_DEFAULT;
 unsigned int aios_audit_ring_size = 4096;
@@ -29,6 +30,7 @@ static const struct aios_subsys *const aios_subsystems[] = {
 	&aios_netlink_subsys,
 	&aios_queue_subsys,
 	&aios_gpu_subsys,
+	&aios_ipc_subsys,
 };
 
 void aios_subsys_agent_release(struct aios_agent *a,

@@ -24,6 +24,7 @@
 #include <net/netlink.h>
 
 #include "aios.h"
+#include "ipc.h"
 #include "queue.h"
 #include "gpu.h"
 
@@ -787,6 +788,14 @@ static const struct genl_ops aios_genl_ops[] = {
 		.start = aios_gpu_nl_get_start,
 		.dumpit = aios_gpu_nl_get_dump,
 		.policy = aios_gpu_nl_get_policy,
+		.maxattr = AIOS_A_MAX,
+	},
+	{
+		.cmd = AIOS_CMD_MBOX_GET,
+		.doit = aios_ipc_nl_mbox_get,
+		.start = aios_ipc_nl_mbox_start,
+		.dumpit = aios_ipc_nl_mbox_dump,
+		.policy = aios_ipc_nl_mbox_policy,
 		.maxattr = AIOS_A_MAX,
 	},
 };

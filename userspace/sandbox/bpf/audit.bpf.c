@@ -19,6 +19,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EPERM		1
 #define AF_INET		2
 #define AF_INET6	10
+#define O_LARGEFILE	0100000	/* x86 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,16 +147,16 @@ static __always_inline int on_open(const char *name, int oflags)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int on_openat(struct trace_event_raw_sys_enter *ctx)
+/*
+ * Kernel functions (fentry), not syscall tracepoints: enabling a syscall
+ * tracepoint sends every syscall of every task through the slow path.
+ * do_sys_openat2 serves open, openat, openat2 and creat.
+ */
+SEC("fentry/do_sys_openat2")
+int BPF_PROG(on_openat2, int dfd, const char *filename, struct open_how *how)
 {
-	return on_open((const char *)ctx->args[1], (int)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int on_open_legacy(struct trace_event_raw_sys_enter *ctx)
-{
-	return on_open((const char *)ctx->args[0], (int)ctx->args[1]);
+	/* Without the O_LARGEFILE the kernel adds on 64-bit: as passed. */
+	return on_open(filename, (int)BPF_CORE_READ(how, flags) & ~O_LARGEFILE);
 }
 
 static __always_inline void fill_addr(struct aios_audit_event *e,
@@ -188,8 +189,8 @@ static __always_inline void fill_addr(struct aios_audit_event *e,
 		__builtin_memcpy(e->addr, &sa6.sin6_addr, 16);
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int on_connect(struct trace_event_raw_sys_enter *ctx)
+SEC("fentry/__sys_connect")
+int BPF_PROG(on_connect, int fd, struct sockaddr *uaddr, int addrlen)
 {
 	struct aios_audit_event *e;
 	__u32 flags = 0;
@@ -200,7 +201,7 @@ int on_connect(struct trace_event_raw_sys_enter *ctx)
 	e = reserve(AIOS_AUDIT_CONNECT, tid);
 	if (!e)
 		return 0;
-	fill_addr(e, (const void *)ctx->args[1], true);
+	fill_addr(e, uaddr, true);	/* a user pointer */
 	submit(e);
 	return 0;
 }
