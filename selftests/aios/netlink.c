@@ -234,7 +234,8 @@ TEST_F(nl, missing_required_attribute_einval)
 TEST_F(nl, unknown_command_eopnotsupp)
 {
 	__u8 cmds[] = { AIOS_CMD_UNSPEC, AIOS_CMD_AUDIT_CONFIG + 1,
-			AIOS_CMD_QUEUE_BASE, AIOS_CMD_IPC_BASE + 0xf,
+			AIOS_CMD_QUEUE_BASE + 0xf, AIOS_CMD_GPU_BASE + 0xf,
+			AIOS_CMD_IPC_BASE + 0xf,
 			AIOS_CMD_NTF_AGENT_NEW, AIOS_CMD_NTF_AUDIT, 0xff };
 
 	for (unsigned int i = 0; i < sizeof(cmds); i++) {

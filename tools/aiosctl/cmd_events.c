@@ -84,6 +84,20 @@ static int print_json(struct ctl *c, const struct aios_event *e)
 	case AIOS_EVENT_AUDIT:
 		json_object_set_new(o, "audit", ctl_json_audit(&e->audit));
 		break;
+	case AIOS_EVENT_GPU_CLAIM:
+	case AIOS_EVENT_GPU_RELEASE:
+	case AIOS_EVENT_GPU_PREEMPT:
+	case AIOS_EVENT_GPU_REVOKE:
+		json_object_set_new(o, "gpu", json_integer(e->gpu.id));
+		json_object_set_new(o, "state",
+				    json_string(aios_gpu_state_name(e->gpu.state) ?: "?"));
+		json_object_set_new(o, "agent", json_integer(e->gpu.owner_id));
+		json_object_set_new(o, "pid", json_integer(e->gpu.owner_pid));
+		json_object_set_new(o, "handle", json_integer(e->gpu.handle));
+		if (e->gpu.deadline_ns)
+			json_object_set_new(o, "deadline_ns",
+					    json_integer(e->gpu.deadline_ns));
+		break;
 	case AIOS_EVENT_OTHER:
 		json_object_set_new(o, "cmd", json_integer(e->cmd));
 		break;
@@ -133,6 +147,22 @@ static void print_line(const struct aios_event *e)
 		break;
 	case AIOS_EVENT_LOST:
 		printf("lost: the kernel dropped events (reader too slow)\n");
+		break;
+	case AIOS_EVENT_GPU_CLAIM:
+	case AIOS_EVENT_GPU_RELEASE:
+	case AIOS_EVENT_GPU_PREEMPT:
+	case AIOS_EVENT_GPU_REVOKE:
+		s = aios_prio_name(e->gpu.prio);
+		printf("%s gpu=%u name=%s agent=%llu pid=%d prio=%s handle=%llu state=%s",
+		       type_name(e), e->gpu.id, e->gpu.name,
+		       (unsigned long long)e->gpu.owner_id, e->gpu.owner_pid,
+		       s ? s : "?", (unsigned long long)e->gpu.handle,
+		       aios_gpu_state_name(e->gpu.state) ?: "?");
+		if (e->gpu.deadline_ns) {
+			ctl_fmt_ns(tm, sizeof(tm), e->gpu.deadline_ns);
+			printf(" deadline=%s", tm);
+		}
+		printf("\n");
 		break;
 	default:
 		printf("%s cmd=0x%x\n", type_name(e), e->cmd);

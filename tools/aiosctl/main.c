@@ -15,8 +15,8 @@
 static const char usage_text[] =
 "usage: aiosctl [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
 "\n"
-"OBJECT := { status | agents | caps | kill | migrate | audit | events | memory |\n"
-"            run | ledger | episode | ltm | pack | context | help }\n"
+"OBJECT := { status | agents | caps | kill | migrate | audit | events | ipc | gpu |\n"
+"            memory | run | ledger | episode | ltm | pack | context | help }\n"
 "\n"
 "  status                           module status (version, agents, audit ring)\n"
 "  agents [show [ID]]               list agents, or show one\n"
@@ -29,6 +29,13 @@ static const char usage_text[] =
 "                                   read the audit ring\n"
 "  audit config --ring-size N       resize the audit ring (power of two)\n"
 "  events [--audit] [--count N]     print live events, one per line\n"
+"  ipc send [--type T] [--intent I] (ID | --group G) PAYLOAD\n"
+"                                   send a typed message (T: text, number, json, binary)\n"
+"  ipc recv [--fd N] [--from ID] [--intent I] [--count N]\n"
+"                                   receive messages (a new agent without --fd)\n"
+"  ipc stats [ID]                   mailbox statistics\n"
+"  gpu [list|status|claim|release|register|unregister|discover]\n"
+"                                   GPU devices and claims ('gpu help')\n"
 "  run create|list|show|workset|put|push    runs and their working sets\n"
 "  ledger append|show|verify        a run's hash-chained ledger\n"
 "  episode create|list|show         immutable milestone checkpoints\n"
@@ -59,6 +66,10 @@ static const struct object objects[] = {
 	{ "migrate", cmd_migrate },
 	{ "audit", cmd_audit },
 	{ "events", cmd_events },
+	{ "ipc", cmd_ipc },
+	{ "gpu", cmd_gpu },
+	{ "queues", cmd_queues },
+	{ "tasks", cmd_tasks },
 	{ "memory", cmd_memory },
 	{ "run", cmd_run },
 	{ "ledger", cmd_ledger },

@@ -16,11 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "discover.h"
+#include <aios.h>
+
 #include "gnl.h"
 #include "policy.h"
-
-#define GPUD_MAX_FOUND	256
 
 struct gpud_opts {
 	const char *dev_root;
@@ -159,56 +158,55 @@ static void json_str(const char *s)
 
 static int cmd_discover(const struct gpud_opts *o)
 {
-	struct gpud_found f[GPUD_MAX_FOUND];
+	struct aios_gpu_node *f;
 	char err[256];
-	int n = gpud_discover(o->dev_root, f, GPUD_MAX_FOUND, err, sizeof(err));
+	size_t n;
 
-	if (n < 0) {
+	if (aios_gpu_discover(o->dev_root, &f, &n, err, sizeof(err)) < 0) {
 		fprintf(stderr, "aios-gpud: %s\n", err);
 		return 1;
 	}
-	if (n > GPUD_MAX_FOUND)
-		n = GPUD_MAX_FOUND;
 	if (o->json) {
 		printf("[");
-		for (int i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_str(f[i].name);
 			printf(",\"path\":");
 			json_str(f[i].path);
 			printf(",\"kind\":\"%s\",\"major\":%u,\"minor\":%u}",
-			       gpud_kind_name(f[i].kind), f[i].major,
+			       aios_gpu_node_kind_name(f[i].kind), f[i].major,
 			       f[i].minor);
 		}
 		printf("]\n");
+		free(f);
 		return 0;
 	}
 	printf("%-12s %-11s %-9s %s\n", "NAME", "KIND", "DEV", "PATH");
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char dev[24];
 
 		snprintf(dev, sizeof(dev), "%u:%u", f[i].major, f[i].minor);
 		printf("%-12s %-11s %-9s %s\n", f[i].name,
-		       gpud_kind_name(f[i].kind), dev, f[i].path);
+		       aios_gpu_node_kind_name(f[i].kind), dev, f[i].path);
 	}
+	free(f);
 	return 0;
 }
 
 /* Register every discovered node; already registered ones are fine. */
 static int do_register(struct gnl *req, const struct gpud_opts *o)
 {
-	struct gpud_found f[GPUD_MAX_FOUND];
+	struct aios_gpu_node *f;
 	char err[256];
-	int n, ret, bad = 0;
+	int ret, bad = 0;
+	size_t n;
 
-	n = gpud_discover(o->dev_root, f, GPUD_MAX_FOUND, err, sizeof(err));
-	if (n < 0) {
+	ret = aios_gpu_discover(o->dev_root, &f, &n, err, sizeof(err));
+	if (ret < 0) {
 		fprintf(stderr, "aios-gpud: %s\n", err);
-		return n;
+		return ret;
 	}
-	if (n > GPUD_MAX_FOUND)
-		n = GPUD_MAX_FOUND;
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		ret = gnl_register(req, o->first_id + i, f[i].name, f[i].path,
 				   o->grace_ms, err, sizeof(err));
 		if (ret == -EEXIST) {
@@ -218,15 +216,16 @@ static int do_register(struct gnl *req, const struct gpud_opts *o)
 			continue;
 		}
 		if (ret) {
-			fprintf(stderr, "aios-gpud: cannot register %s as %u: %s%s%s\n",
+			fprintf(stderr, "aios-gpud: cannot register %s as %zu: %s%s%s\n",
 				f[i].path, o->first_id + i, strerror(-ret),
 				*err ? ": " : "", err);
 			bad++;
 			continue;
 		}
-		printf("aios-gpud: registered %s (%u:%u) as device %u\n",
+		printf("aios-gpud: registered %s (%u:%u) as device %zu\n",
 		       f[i].path, f[i].major, f[i].minor, o->first_id + i);
 	}
+	free(f);
 	fflush(stdout);
 	return bad ? -EIO : 0;
 }

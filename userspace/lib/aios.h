@@ -183,6 +183,216 @@ int aios_audit_read(struct aios *h, const struct aios_audit_filter *f,
 /* Resize the audit ring (CAP_SYS_ADMIN; a power of two). */
 int aios_audit_config(struct aios *h, uint32_t ring_size);
 
+/* ---- task queues (Documentation/queues.md) ----------------------- */
+
+/* Which optional fields of struct aios_queue_cfg are given. */
+#define AIOS_QCFG_MAX_CONCURRENT	(1U << 0)
+#define AIOS_QCFG_SLICE_MS		(1U << 1)
+#define AIOS_QCFG_MAX_PAYLOAD		(1U << 2)
+#define AIOS_QCFG_MAX_DEPTH		(1U << 3)
+#define AIOS_QCFG_MAX_RETRIES		(1U << 4)
+#define AIOS_QCFG_AGING_MS		(1U << 5)
+
+struct aios_queue_cfg {
+	size_t sz;		/* sizeof(struct aios_queue_cfg) */
+	const char *name;	/* printable, no spaces, < AIOS_QUEUE_NAME_MAX */
+	unsigned int algo;	/* enum aios_queue_algo */
+	unsigned int set;	/* AIOS_QCFG_*: fields below given (else default) */
+	uint32_t max_concurrent;
+	uint32_t slice_ms;
+	uint32_t max_payload;
+	uint32_t max_depth;
+	uint32_t max_retries;
+	uint32_t aging_ms;
+};
+
+/* A queue with its statistics (AIOS_A_QUEUE). */
+struct aios_queue_info {
+	uint32_t id, algo, max_concurrent, slice_ms, max_payload, max_depth;
+	uint32_t max_retries, aging_ms, depth, running;
+	uint64_t submitted, completed, failed, cancelled, requeued, yielded;
+	uint64_t per_min;	/* completions in the last minute */
+	uint64_t wait_p50_us, wait_p99_us, run_p50_us, run_p99_us;
+	uint64_t kmem_bytes;
+	char name[AIOS_QUEUE_NAME_MAX];
+	uint64_t present;	/* bit (1ull << AIOS_QUEUE_A_x) per attribute */
+};
+
+/* A task not yet collected (AIOS_A_TASK). */
+struct aios_task_info {
+	uint64_t id, submitter_id, worker_id, submit_ns, context_ref;
+	uint32_t queue_id, prio, state, fail, progress, runs, retries;
+	uint32_t payload_len;
+	int32_t error;
+	uint32_t present;	/* bit (1u << AIOS_TASK_A_x) per attribute */
+};
+
+/* Create (admin); *id (may be NULL) gets the new queue's id. */
+int aios_queue_create(struct aios *h, const struct aios_queue_cfg *c,
+		      uint32_t *id);
+/* Destroy queue id (or name when id is 0); force fails its tasks. */
+int aios_queue_destroy(struct aios *h, uint32_t id, const char *name,
+		       bool force);
+/* One queue by id (or name when id is 0). */
+int aios_queue_get(struct aios *h, uint32_t id, const char *name,
+		   struct aios_queue_info *out);
+/* Every queue (*list freed with free()); returns the count. */
+int aios_queues(struct aios *h, struct aios_queue_info **list, size_t *n);
+/* Tasks of queue_id (0: all queues); returns the count. */
+int aios_tasks(struct aios *h, uint32_t queue_id,
+	       struct aios_task_info **list, size_t *n);
+
+/* Serve (or stop serving) a queue: poll readiness, fetch from queue 0. */
+int aios_queue_attach(struct aios *h, uint32_t queue_id, bool detach);
+/* Submit; flags AIOS_SUBMIT_NONBLOCK; deadline_ns CLOCK_MONOTONIC or 0. */
+int aios_task_submit(struct aios *h, uint32_t queue_id, unsigned int prio,
+		     const void *payload, size_t len, uint64_t deadline_ns,
+		     unsigned int flags, uint64_t *task_id);
+
+struct aios_fetched {
+	uint64_t task_id, submitter_id;
+	uint64_t context_ref;	/* given by the last yield, 0: fresh start */
+	uint64_t slice_ns;	/* ROUND_ROBIN slice, 0: none */
+	uint32_t queue_id, prio, runs;
+	size_t len;		/* payload bytes (also on -EMSGSIZE) */
+};
+/*
+ * Fetch the next task of queue_id (0: any attached queue) into buf; waits
+ * up to timeout_ms (-1: forever).  -EAGAIN (AIOS_FETCH_NONBLOCK),
+ * -ETIMEDOUT, -EMSGSIZE (out->len needed), -EINTR on a signal.
+ */
+int aios_task_fetch(struct aios *h, uint32_t queue_id, int timeout_ms,
+		    unsigned int flags, void *buf, size_t cap,
+		    struct aios_fetched *out);
+/* Report progress; *should_yield (may be NULL) set past a RR slice. */
+int aios_task_progress(struct aios *h, uint64_t task_id, unsigned int percent,
+		       bool *should_yield);
+/* Finish with a result (error 0) or fail it (negative errno). */
+int aios_task_complete(struct aios *h, uint64_t task_id, int error,
+		       const void *result, size_t len);
+/* Give the task back to the end of its queue with a context reference. */
+int aios_task_yield(struct aios *h, uint64_t task_id, uint64_t context_ref);
+
+struct aios_task_result {
+	uint32_t state;		/* enum aios_task_state */
+	uint32_t fail;		/* enum aios_task_fail */
+	int32_t error;
+	uint32_t progress, runs;
+	size_t len;		/* result bytes (also on -EMSGSIZE) */
+};
+/*
+ * Wait up to timeout_ms (-1: forever) for a task this agent submitted;
+ * the result goes to buf and the task is released unless AIOS_WAIT_PEEK.
+ * AIOS_WAIT_NONBLOCK reports the current state.  -ETIMEDOUT and
+ * -EMSGSIZE fill *out too.
+ */
+int aios_task_wait(struct aios *h, uint64_t task_id, int timeout_ms,
+		   unsigned int flags, void *buf, size_t cap,
+		   struct aios_task_result *out);
+int aios_task_cancel(struct aios *h, uint64_t task_id);
+
+/* "fifo", "round_robin", "priority"; NULL when unknown. */
+const char *aios_algo_name(unsigned int algo);
+/* Name (case-insensitive, also "rr") -> algo; -EINVAL otherwise. */
+int aios_algo_parse(const char *s, unsigned int *algo);
+/* "queued", "running", "done", "failed", "cancelled"; NULL when unknown. */
+const char *aios_task_state_name(unsigned int state);
+/* "none", "worker", "worker_died", "deadline", ...; NULL when unknown. */
+const char *aios_task_fail_name(unsigned int fail);
+
+/* ---- GPU devices and claims ------------------------------------- */
+
+/* A registered device (GPU_GET); the owner fields are set while held. */
+struct aios_gpu {
+	uint32_t id;
+	uint32_t major, minor;
+	uint32_t grace_ms;	/* the device's default grace */
+	uint32_t state;		/* enum aios_gpu_state (device: FREE, HELD,
+				 * PREEMPTING; in events: the claim's state) */
+	uint32_t waiters;
+	uint64_t owner_id;	/* 0: free */
+	int32_t owner_pid;
+	uint32_t prio;		/* holder's claim class */
+	uint64_t handle;	/* holder's claim handle */
+	uint64_t since_ns;	/* CLOCK_MONOTONIC */
+	uint64_t deadline_ns;	/* revoke time while PREEMPTING, else 0 */
+	uint32_t util_ppm;	/* share of the window the device was held */
+	uint32_t util_window_ms;
+	uint64_t claims, preemptions;
+	char name[AIOS_GPU_NAME_MAX];
+	char path[AIOS_GPU_PATH_MAX];
+	uint32_t present;	/* bit per AIOS_GPU_A_* received */
+};
+
+struct aios_gpu_claim_opts {
+	size_t sz;		/* sizeof(struct aios_gpu_claim_opts) */
+	uint32_t device_id;	/* or AIOS_GPU_ANY */
+	bool nonblock;		/* EBUSY instead of waiting (EINPROGRESS
+				 * when a preemption was started) */
+	bool set_prio;		/* claim with prio instead of the agent's */
+	unsigned int prio;	/* enum aios_prio, not above the agent's */
+	int signal;		/* sent to this agent when preempted; 0 none */
+	uint32_t grace_ms;	/* grace when preempted; 0: device default */
+	int timeout_ms;		/* -1: wait forever */
+};
+
+/*
+ * Claim a device (needs ACCESS_GPU).  0 with *handle and *device set, or
+ * -EINPROGRESS (nonblock, preemption started: *handle set; poll
+ * aios_gpu_query() until AIOS_GPU_HELD), or a negative errno.
+ */
+int aios_gpu_claim(struct aios *h, const struct aios_gpu_claim_opts *o,
+		   uint64_t *handle, uint32_t *device);
+/* Give a claim back (also acknowledges a revoked one). */
+int aios_gpu_release(struct aios *h, uint64_t handle);
+/* State (enum aios_gpu_state), device and revoke deadline of a claim. */
+int aios_gpu_query(struct aios *h, uint64_t handle, uint32_t *state,
+		   uint32_t *device_id, uint64_t *deadline_ns);
+/* Register / unregister a device node (admin). */
+int aios_gpu_register(struct aios *h, uint32_t id, const char *name,
+		      const char *path, uint32_t grace_ms);
+int aios_gpu_unregister(struct aios *h, uint32_t id);
+/* One device; all devices (*list freed with free(); returns the count). */
+int aios_gpu_get(struct aios *h, uint32_t id, struct aios_gpu *out);
+int aios_gpu_list(struct aios *h, struct aios_gpu **list, size_t *n);
+
+/* Device time an agent held over the utilization window. */
+struct aios_gpu_usage {
+	uint64_t agent_id;
+	uint32_t util_ppm;	/* may exceed 1000000 with several devices */
+	uint32_t util_window_ms;
+	uint64_t claims;
+};
+
+int aios_gpu_usage(struct aios *h, uint64_t agent_id,
+		   struct aios_gpu_usage *out);
+
+/* A GPU device node found by aios_gpu_discover(). */
+enum aios_gpu_node_kind {
+	AIOS_GPU_NODE_NVIDIA = 0,	/* nvidiaN */
+	AIOS_GPU_NODE_DRM_RENDER = 1,	/* dri/renderDN */
+};
+
+struct aios_gpu_node {
+	int kind;		/* enum aios_gpu_node_kind */
+	unsigned int index;	/* N */
+	uint32_t major, minor;
+	char name[AIOS_GPU_NAME_MAX];
+	char path[AIOS_GPU_PATH_MAX];	/* absolute */
+};
+
+/*
+ * Find NVIDIA (nvidia[0-9]+; not nvidiactl, nvidia-uvm, ...) and DRM
+ * render (dri/renderD[0-9]+) character device nodes under dev_root
+ * (NULL: /dev), NVIDIA first, each kind by number.  *list is freed with
+ * free().  Returns the count, or a negative errno with a message in err.
+ */
+int aios_gpu_discover(const char *dev_root, struct aios_gpu_node **list,
+		      size_t *n, char *err, size_t errlen);
+const char *aios_gpu_node_kind_name(int kind);	/* "nvidia", "drm-render" */
+/* "free", "held", "preempting", "revoked", "released", "waiting". */
+const char *aios_gpu_state_name(unsigned int state);
+
 /* ---- events (separate netlink socket) ---------------------------- */
 
 #define AIOS_EVENTS_GROUP_EVENTS	(1U << 0)	/* "events" */
@@ -193,6 +403,10 @@ enum aios_event_type {
 	AIOS_EVENT_AGENT_DEL	= AIOS_CMD_NTF_AGENT_DEL,
 	AIOS_EVENT_CAPS		= AIOS_CMD_NTF_CAPS,
 	AIOS_EVENT_AUDIT	= AIOS_CMD_NTF_AUDIT,
+	AIOS_EVENT_GPU_CLAIM	= AIOS_CMD_NTF_GPU_CLAIM,
+	AIOS_EVENT_GPU_RELEASE	= AIOS_CMD_NTF_GPU_RELEASE,
+	AIOS_EVENT_GPU_PREEMPT	= AIOS_CMD_NTF_GPU_PREEMPT,
+	AIOS_EVENT_GPU_REVOKE	= AIOS_CMD_NTF_GPU_REVOKE,
 	AIOS_EVENT_LOST		= 0x1000,	/* socket overrun: events dropped */
 	AIOS_EVENT_OTHER	= 0x1001,	/* unknown command (see cmd) */
 };
@@ -204,6 +418,7 @@ struct aios_event {
 	bool has_reason;
 	uint32_t reason;	/* AGENT_DEL: enum aios_exit_reason */
 	struct aios_audit_rec audit;	/* AUDIT */
+	struct aios_gpu gpu;	/* GPU_*: the device and the claim's state */
 };
 
 /* Subscribe to groups (AIOS_EVENTS_GROUP_*); errors are reported on h. */
@@ -219,6 +434,86 @@ int aios_events_next(struct aios_events *ev, struct aios_event *out,
 		     int timeout_ms);
 const char *aios_events_errmsg(const struct aios_events *ev);
 void aios_events_close(struct aios_events *ev);
+
+/* ---- typed IPC (ioctl; mailbox statistics over netlink) ------------ */
+
+/* A received message; payload in the caller's buffer. */
+struct aios_message {
+	uint64_t id;		/* kernel-assigned message id */
+	uint64_t from;		/* sender agent id, stamped by the kernel */
+	uint64_t correlation_id;
+	uint64_t sent_ns;	/* CLOCK_BOOTTIME */
+	uint32_t type;		/* enum aios_msg_type */
+	uint32_t len;		/* payload bytes */
+	char intent[AIOS_INTENT_MAX];
+};
+
+struct aios_send_opts {
+	size_t sz;		/* sizeof(struct aios_send_opts) */
+	uint32_t flags;		/* AIOS_SEND_NONBLOCK */
+	int32_t timeout_ms;	/* when the mailbox is full: -1 forever, 0 none */
+	uint64_t correlation_id;
+};
+
+/*
+ * Send a typed message to agent "to" (opts may be NULL: block forever).
+ * A payload that does not match its type fails with -EINVAL and
+ * aios_errmsg() says where ("JSON: expected ',' or '}' at byte 17");
+ * *err_offset (may be NULL) gets the byte offset.  *msg_id may be NULL.
+ */
+int aios_msg_send(struct aios *h, uint64_t to, uint32_t type,
+		  const char *intent, const void *payload, size_t len,
+		  const struct aios_send_opts *opts, uint64_t *msg_id,
+		  uint32_t *err_offset);
+/* The same to every member of a group but the sender; returns receivers reached. */
+int aios_msg_send_group(struct aios *h, const char *group, uint32_t type,
+			const char *intent, const void *payload, size_t len,
+			const struct aios_send_opts *opts, uint64_t *msg_id,
+			uint32_t *err_offset);
+
+struct aios_recv_opts {
+	size_t sz;		/* sizeof(struct aios_recv_opts) */
+	uint32_t flags;		/* AIOS_RECV_NONBLOCK | AIOS_RECV_PEEK */
+	int32_t timeout_ms;	/* -1 forever, 0 none */
+	uint64_t from;		/* 0: any sender */
+	const char *intent;	/* NULL: any intent */
+};
+
+/*
+ * Take (or peek at) the oldest matching message of this agent's mailbox
+ * into buf (cap bytes).  -EMSGSIZE when it does not fit: m->len says how
+ * much is needed and the message stays queued.
+ */
+int aios_msg_recv(struct aios *h, const struct aios_recv_opts *opts,
+		  struct aios_message *m, void *buf, size_t cap);
+int aios_msg_group_join(struct aios *h, const char *group);
+int aios_msg_group_leave(struct aios *h, const char *group);
+/*
+ * Allow agent "id" (0: this agent) to send only to ids[0..n) (admin).
+ * aios_msg_policy_clear() lifts the restriction.
+ */
+int aios_msg_policy_set(struct aios *h, uint64_t id, const uint64_t *ids,
+			size_t n);
+int aios_msg_policy_clear(struct aios *h, uint64_t id);
+
+/* Mailbox statistics (AIOS_CMD_MBOX_GET). */
+struct aios_mbox_stats {
+	uint64_t agent_id;
+	uint32_t count;		/* messages queued */
+	uint32_t max_count;
+	uint64_t bytes;		/* payload bytes queued */
+	uint64_t max_bytes;
+	uint64_t received, taken, full, rejected, sent;
+	uint32_t present;	/* bit (1u << AIOS_MBOX_A_x) per attribute seen */
+};
+
+int aios_mbox_get(struct aios *h, uint64_t id, struct aios_mbox_stats *out);
+/* Every agent's mailbox; *list is malloc'd (free it).  Returns the count. */
+int aios_mboxes(struct aios *h, struct aios_mbox_stats **list, size_t *n);
+
+/* "text", "number", "json", "binary"; NULL for an unknown type. */
+const char *aios_msg_type_name(uint32_t type);
+int aios_msg_type_parse(const char *s, uint32_t *type);
 
 /* ---- names and helpers (no handle needed) ------------------------ */
 

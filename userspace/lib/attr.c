@@ -283,6 +283,71 @@ int aiosi_decode_status(const struct nlattr *nest, struct aios_status *out,
 	return 0;
 }
 
+static const struct aiosi_policy gpu_pol[AIOS_GPU_A_MAX + 1] = {
+	[AIOS_GPU_A_ID] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_NAME] = { AIOSI_STRING, AIOS_GPU_NAME_MAX },
+	[AIOS_GPU_A_PATH] = { AIOSI_STRING, AIOS_GPU_PATH_MAX },
+	[AIOS_GPU_A_MAJOR] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_MINOR] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_GRACE_MS] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_STATE] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_OWNER_ID] = { AIOSI_U64, 0 },
+	[AIOS_GPU_A_OWNER_PID] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_PRIO] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_HANDLE] = { AIOSI_U64, 0 },
+	[AIOS_GPU_A_SINCE_NS] = { AIOSI_U64, 0 },
+	[AIOS_GPU_A_DEADLINE_NS] = { AIOSI_U64, 0 },
+	[AIOS_GPU_A_WAITERS] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_UTIL_PPM] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_UTIL_WINDOW_MS] = { AIOSI_U32, 0 },
+	[AIOS_GPU_A_CLAIMS] = { AIOSI_U64, 0 },
+	[AIOS_GPU_A_PREEMPTIONS] = { AIOSI_U64, 0 },
+};
+
+int aiosi_decode_gpu(const struct nlattr *nest, struct aios_gpu *out,
+		     char *detail, size_t dlen)
+{
+	const struct nlattr *tb[AIOS_GPU_A_MAX + 1];
+	int ret;
+
+	ret = aiosi_attr_parse(aiosi_attr_data(nest), aiosi_attr_len(nest),
+			       gpu_pol, AIOS_GPU_A_MAX, tb, detail, dlen);
+	if (ret)
+		return ret;
+	if (!tb[AIOS_GPU_A_ID] && !tb[AIOS_GPU_A_OWNER_ID])
+		return bad(detail, dlen,
+			   "GPU nest without AIOS_GPU_A_ID or AIOS_GPU_A_OWNER_ID");
+	memset(out, 0, sizeof(*out));
+#define GPU_U32(a, f) do { if (tb[a]) out->f = aiosi_attr_u32(tb[a]); } while (0)
+#define GPU_U64(a, f) do { if (tb[a]) out->f = aiosi_attr_u64(tb[a]); } while (0)
+	GPU_U32(AIOS_GPU_A_ID, id);
+	GPU_U32(AIOS_GPU_A_MAJOR, major);
+	GPU_U32(AIOS_GPU_A_MINOR, minor);
+	GPU_U32(AIOS_GPU_A_GRACE_MS, grace_ms);
+	GPU_U32(AIOS_GPU_A_STATE, state);
+	GPU_U32(AIOS_GPU_A_WAITERS, waiters);
+	GPU_U64(AIOS_GPU_A_OWNER_ID, owner_id);
+	GPU_U32(AIOS_GPU_A_OWNER_PID, owner_pid);
+	GPU_U32(AIOS_GPU_A_PRIO, prio);
+	GPU_U64(AIOS_GPU_A_HANDLE, handle);
+	GPU_U64(AIOS_GPU_A_SINCE_NS, since_ns);
+	GPU_U64(AIOS_GPU_A_DEADLINE_NS, deadline_ns);
+	GPU_U32(AIOS_GPU_A_UTIL_PPM, util_ppm);
+	GPU_U32(AIOS_GPU_A_UTIL_WINDOW_MS, util_window_ms);
+	GPU_U64(AIOS_GPU_A_CLAIMS, claims);
+	GPU_U64(AIOS_GPU_A_PREEMPTIONS, preemptions);
+#undef GPU_U32
+#undef GPU_U64
+	if (tb[AIOS_GPU_A_NAME])
+		snprintf(out->name, sizeof(out->name), "%s",
+			 (const char *)aiosi_attr_data(tb[AIOS_GPU_A_NAME]));
+	if (tb[AIOS_GPU_A_PATH])
+		snprintf(out->path, sizeof(out->path), "%s",
+			 (const char *)aiosi_attr_data(tb[AIOS_GPU_A_PATH]));
+	out->present = present_mask(tb, AIOS_GPU_A_MAX);
+	return 0;
+}
+
 static const struct aiosi_policy top_pol[AIOS_A_MAX + 1] = {
 	[AIOS_A_CALLER_FD] = { AIOSI_U32, 0 },
 	[AIOS_A_AGENT_ID] = { AIOSI_U64, 0 },
@@ -297,6 +362,7 @@ static const struct aiosi_policy top_pol[AIOS_A_MAX + 1] = {
 	[AIOS_A_AUDIT] = { AIOSI_NEST, 0 },
 	[AIOS_A_STATUS] = { AIOSI_NEST, 0 },
 	[AIOS_A_REASON] = { AIOSI_U32, 0 },
+	[AIOS_A_GPU] = { AIOSI_NEST, 0 },
 };
 
 int aiosi_parse_genl(const struct nlmsghdr *nlh, const struct nlattr **tb,
@@ -352,6 +418,19 @@ int aiosi_decode_event(const struct nlmsghdr *nlh, struct aios_event *out,
 		if (ret)
 			return ret;
 		out->type = AIOS_EVENT_AUDIT;
+		break;
+	case AIOS_CMD_NTF_GPU_CLAIM:
+	case AIOS_CMD_NTF_GPU_RELEASE:
+	case AIOS_CMD_NTF_GPU_PREEMPT:
+	case AIOS_CMD_NTF_GPU_REVOKE:
+		if (!tb[AIOS_A_GPU])
+			return bad(detail, dlen,
+				   "GPU notification %u without AIOS_A_GPU",
+				   g->cmd);
+		ret = aiosi_decode_gpu(tb[AIOS_A_GPU], &out->gpu, detail, dlen);
+		if (ret)
+			return ret;
+		out->type = g->cmd;
 		break;
 	default:
 		out->type = AIOS_EVENT_OTHER;

@@ -63,6 +63,10 @@ int aiosi_decode_audit(const struct nlattr *nest, struct aios_audit_rec *out,
 int aiosi_decode_status(const struct nlattr *nest, struct aios_status *out,
 			char *detail, size_t dlen);
 
+/* Decode an AIOS_A_GPU nest. */
+int aiosi_decode_gpu(const struct nlattr *nest, struct aios_gpu *out,
+		     char *detail, size_t dlen);
+
 /* Top-level AIOS_A_* attributes of a genetlink message (tb has AIOS_A_MAX+1). */
 int aiosi_parse_genl(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		     char *detail, size_t dlen);

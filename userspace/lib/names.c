@@ -267,6 +267,25 @@ const char *aios_state_name(unsigned int state)
 	return NULL;
 }
 
+const char *aios_gpu_state_name(unsigned int state)
+{
+	switch (state) {
+	case AIOS_GPU_FREE:
+		return "free";
+	case AIOS_GPU_HELD:
+		return "held";
+	case AIOS_GPU_PREEMPTING:
+		return "preempting";
+	case AIOS_GPU_REVOKED:
+		return "revoked";
+	case AIOS_GPU_RELEASED:
+		return "released";
+	case AIOS_GPU_WAITING:
+		return "waiting";
+	}
+	return NULL;
+}
+
 const char *aios_exit_reason_name(unsigned int reason)
 {
 	switch (reason) {

@@ -138,6 +138,18 @@ expect 0 "64 entries" "audit config" -- "$A" audit config --ring-size 64
 expect 0 "audit ring +64 entries" "status after resize" -- "$A" status
 expect 0 "" "audit config restore" -- "$A" audit config --ring-size 4096
 
+# task queues (Documentation/queues.md)
+expect 0 'queue [0-9]+ "scn-q" created \(priority\)' "queues create" -- "$A" queues create scn-q --algo priority --concurrent 2 --aging-ms 50
+expect 1 "exists" "queues create twice" -- "$A" queues create scn-q --algo fifo
+expect 2 "unknown algorithm" "queues create bad algorithm" -- "$A" queues create scn-x --algo lifo
+expect 0 "scn-q +priority +2 " "queues table" -- "$A" queues
+expect 0 '"name":"scn-q".*"aging_ms":50' "queues show -j" -- "$A" -j queues show scn-q
+expect 0 '^\[' "tasks -j" -- "$A" -j tasks --queue scn-q
+expect 1 "ADMIN required" "queues create as user" -- "${U[@]}" "$A" queues create scn-u --algo fifo
+expect 2 "pass --yes" "queues destroy without --yes" -- "$A" queues destroy scn-q
+expect 0 "queue scn-q destroyed" "queues destroy" -- "$A" --yes queues destroy scn-q
+expect 1 "no such queue" "queues destroy again" -- "$A" --yes queues destroy scn-q
+
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'scenario: FAILED: %s\n' "${failed[@]}"
 	exit 1

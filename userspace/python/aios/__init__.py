@@ -9,10 +9,13 @@ Layout, so that later subsystems slot in:
   _lib.py    library loading, struct mirrors, the prototype table
   names.py   capability/priority/operation names, CPU lists
   core.py    the Aios handle: agents, capabilities, status, audit, events
-Task queues, GPU claims and typed IPC go into their own modules as libaios
-gains them, with methods guarded by Aios.require_feature().
+  queues.py  task queues (mixed into Aios)
+  gpu.py     GPU devices and claims (mixed into Aios)
+Typed IPC goes into its own module the same way once libaios offers it.
 """
 from .core import FEATURES, Agent, Aios, AuditRecord, Denial, Event, Events, Status
+from .gpu import GPU_ANY, Gpu, GpuClaim, GpuNode, GpuState, GpuUsage, gpu_discover
+from .queues import Algo, Fetched, Queue, Task, TaskFail, TaskResult, TaskState, algo_parse
 from .errors import (
     AiosError,
     LibraryNotFound,
@@ -44,6 +47,8 @@ from .names import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "GPU_ANY", "Gpu", "GpuClaim", "GpuNode", "GpuState", "GpuUsage", "gpu_discover",
+    "Algo", "Fetched", "Queue", "Task", "TaskFail", "TaskResult", "TaskState", "algo_parse",
     "Aios", "Agent", "AuditRecord", "Denial", "Event", "Events", "Status", "FEATURES",
     "AiosError", "LibraryNotFound", "ModuleNotLoaded", "NoSuchAgent", "PermissionDenied",
     "error_for", "Cap", "Prio", "cap_name", "caps_format", "caps_parse", "caps_value",

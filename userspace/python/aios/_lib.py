@@ -159,6 +159,150 @@ class AuditFilterC(Structure):
     ]
 
 
+# ---- task queues ----------------------------------------------------------
+AIOS_QUEUE_NAME_MAX = 32
+
+
+class QueueCfgC(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("name", c_char_p),
+        ("algo", c_uint),
+        ("set", c_uint),
+        ("max_concurrent", c_uint32),
+        ("slice_ms", c_uint32),
+        ("max_payload", c_uint32),
+        ("max_depth", c_uint32),
+        ("max_retries", c_uint32),
+        ("aging_ms", c_uint32),
+    ]
+
+
+# AIOS_QCFG_* bits, by the QueueCfgC field they enable.
+QCFG = {
+    "max_concurrent": 1 << 0,
+    "slice_ms": 1 << 1,
+    "max_payload": 1 << 2,
+    "max_depth": 1 << 3,
+    "max_retries": 1 << 4,
+    "aging_ms": 1 << 5,
+}
+
+
+class QueueInfoC(Structure):
+    _fields_ = [(f, c_uint32) for f in (
+        "id", "algo", "max_concurrent", "slice_ms", "max_payload", "max_depth",
+        "max_retries", "aging_ms", "depth", "running")] + [(f, c_uint64) for f in (
+        "submitted", "completed", "failed", "cancelled", "requeued", "yielded",
+        "per_min", "wait_p50_us", "wait_p99_us", "run_p50_us", "run_p99_us",
+        "kmem_bytes")] + [
+        ("name", c_char * AIOS_QUEUE_NAME_MAX),
+        ("present", c_uint64),
+    ]
+
+
+class TaskInfoC(Structure):
+    _fields_ = [(f, c_uint64) for f in (
+        "id", "submitter_id", "worker_id", "submit_ns", "context_ref")] + [
+        (f, c_uint32) for f in (
+        "queue_id", "prio", "state", "fail", "progress", "runs", "retries",
+        "payload_len")] + [
+        ("error", c_int32),
+        ("present", c_uint32),
+    ]
+
+
+class FetchedC(Structure):
+    _fields_ = [
+        ("task_id", c_uint64),
+        ("submitter_id", c_uint64),
+        ("context_ref", c_uint64),
+        ("slice_ns", c_uint64),
+        ("queue_id", c_uint32),
+        ("prio", c_uint32),
+        ("runs", c_uint32),
+        ("len", c_size_t),
+    ]
+
+
+class TaskResultC(Structure):
+    _fields_ = [
+        ("state", c_uint32),
+        ("fail", c_uint32),
+        ("error", c_int32),
+        ("progress", c_uint32),
+        ("runs", c_uint32),
+        ("len", c_size_t),
+    ]
+
+
+SUBMIT_NONBLOCK = 1 << 0
+FETCH_NONBLOCK = 1 << 0
+WAIT_NONBLOCK = 1 << 0
+WAIT_PEEK = 1 << 1
+
+# ---- GPU devices and claims -------------------------------------------------
+AIOS_GPU_NAME_MAX = 32
+AIOS_GPU_PATH_MAX = 108
+
+
+class GpuC(Structure):
+    _fields_ = [
+        ("id", c_uint32),
+        ("major", c_uint32),
+        ("minor", c_uint32),
+        ("grace_ms", c_uint32),
+        ("state", c_uint32),
+        ("waiters", c_uint32),
+        ("owner_id", c_uint64),
+        ("owner_pid", c_int32),
+        ("prio", c_uint32),
+        ("handle", c_uint64),
+        ("since_ns", c_uint64),
+        ("deadline_ns", c_uint64),
+        ("util_ppm", c_uint32),
+        ("util_window_ms", c_uint32),
+        ("claims", c_uint64),
+        ("preemptions", c_uint64),
+        ("name", c_char * AIOS_GPU_NAME_MAX),
+        ("path", c_char * AIOS_GPU_PATH_MAX),
+        ("present", c_uint32),
+    ]
+
+
+class GpuClaimOptsC(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("device_id", c_uint32),
+        ("nonblock", c_bool),
+        ("set_prio", c_bool),
+        ("prio", c_uint),
+        ("signal", c_int),
+        ("grace_ms", c_uint32),
+        ("timeout_ms", c_int),
+    ]
+
+
+class GpuUsageC(Structure):
+    _fields_ = [
+        ("agent_id", c_uint64),
+        ("util_ppm", c_uint32),
+        ("util_window_ms", c_uint32),
+        ("claims", c_uint64),
+    ]
+
+
+class GpuNodeC(Structure):
+    _fields_ = [
+        ("kind", c_int),
+        ("index", c_uint),
+        ("major", c_uint32),
+        ("minor", c_uint32),
+        ("name", c_char * AIOS_GPU_NAME_MAX),
+        ("path", c_char * AIOS_GPU_PATH_MAX),
+    ]
+
+
 class EventC(Structure):
     _fields_ = [
         ("type", c_int),
@@ -167,6 +311,7 @@ class EventC(Structure):
         ("has_reason", c_bool),
         ("reason", c_uint32),
         ("audit", AuditRecC),
+        ("gpu", GpuC),
     ]
 
 
@@ -179,6 +324,15 @@ LAYOUTS = {
     "aios_audit_rec": AuditRecC,
     "aios_audit_filter": AuditFilterC,
     "aios_event": EventC,
+    "aios_queue_cfg": QueueCfgC,
+    "aios_queue_info": QueueInfoC,
+    "aios_task_info": TaskInfoC,
+    "aios_fetched": FetchedC,
+    "aios_task_result": TaskResultC,
+    "aios_gpu": GpuC,
+    "aios_gpu_claim_opts": GpuClaimOptsC,
+    "aios_gpu_usage": GpuUsageC,
+    "aios_gpu_node": GpuNodeC,
 }
 
 H = c_void_p  # struct aios *
@@ -222,6 +376,42 @@ PROTOTYPES = {
         [H, POINTER(AuditFilterC), POINTER(POINTER(AuditRecC)), POINTER(c_size_t)],
     ),
     "aios_audit_config": (c_int, [H, c_uint32]),
+    # task queues
+    "aios_queue_create": (c_int, [H, POINTER(QueueCfgC), POINTER(c_uint32)]),
+    "aios_queue_destroy": (c_int, [H, c_uint32, c_char_p, c_bool]),
+    "aios_queue_get": (c_int, [H, c_uint32, c_char_p, POINTER(QueueInfoC)]),
+    "aios_queues": (c_int, [H, POINTER(POINTER(QueueInfoC)), POINTER(c_size_t)]),
+    "aios_tasks": (c_int, [H, c_uint32, POINTER(POINTER(TaskInfoC)), POINTER(c_size_t)]),
+    "aios_queue_attach": (c_int, [H, c_uint32, c_bool]),
+    "aios_task_submit": (
+        c_int, [H, c_uint32, c_uint, c_void_p, c_size_t, c_uint64, c_uint, u64p]),
+    "aios_task_fetch": (
+        c_int, [H, c_uint32, c_int, c_uint, c_void_p, c_size_t, POINTER(FetchedC)]),
+    "aios_task_progress": (c_int, [H, c_uint64, c_uint, POINTER(c_bool)]),
+    "aios_task_complete": (c_int, [H, c_uint64, c_int, c_void_p, c_size_t]),
+    "aios_task_yield": (c_int, [H, c_uint64, c_uint64]),
+    "aios_task_wait": (
+        c_int, [H, c_uint64, c_int, c_uint, c_void_p, c_size_t, POINTER(TaskResultC)]),
+    "aios_task_cancel": (c_int, [H, c_uint64]),
+    "aios_algo_name": (c_char_p, [c_uint]),
+    "aios_algo_parse": (c_int, [c_char_p, POINTER(c_uint)]),
+    "aios_task_state_name": (c_char_p, [c_uint]),
+    "aios_task_fail_name": (c_char_p, [c_uint]),
+    # GPU devices and claims
+    "aios_gpu_claim": (
+        c_int, [H, POINTER(GpuClaimOptsC), POINTER(c_uint64), POINTER(c_uint32)]),
+    "aios_gpu_release": (c_int, [H, c_uint64]),
+    "aios_gpu_query": (
+        c_int, [H, c_uint64, POINTER(c_uint32), POINTER(c_uint32), POINTER(c_uint64)]),
+    "aios_gpu_register": (c_int, [H, c_uint32, c_char_p, c_char_p, c_uint32]),
+    "aios_gpu_unregister": (c_int, [H, c_uint32]),
+    "aios_gpu_get": (c_int, [H, c_uint32, POINTER(GpuC)]),
+    "aios_gpu_list": (c_int, [H, POINTER(POINTER(GpuC)), POINTER(c_size_t)]),
+    "aios_gpu_usage": (c_int, [H, c_uint64, POINTER(GpuUsageC)]),
+    "aios_gpu_discover": (
+        c_int, [c_char_p, POINTER(POINTER(GpuNodeC)), POINTER(c_size_t), c_char_p, c_size_t]),
+    "aios_gpu_node_kind_name": (c_char_p, [c_int]),
+    "aios_gpu_state_name": (c_char_p, [c_uint]),
     # events
     "aios_events_open": (c_int, [H, c_uint, POINTER(EV)]),
     "aios_events_fd": (c_int, [EV]),

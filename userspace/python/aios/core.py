@@ -9,9 +9,10 @@
         if not a.has_caps("ACCESS_NET"):
             print(a.last_denial().reason)     # "ACCESS_NET required"
 
-Subsystems the kernel gained later (queues, GPU claims, IPC) are added as
-further methods grouped like the ones below, each guarded by
-:meth:`Aios.require_feature` so an older module gives a clear error.
+Subsystems come as mixins: task queues from queues.QueueOps, GPU claims
+from gpu.GpuOps (typed IPC will follow the same way once libaios offers
+it); their ioctl methods are guarded by :meth:`Aios.require_feature`, so
+an older module gives a clear error.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 
 from . import _lib
 from .errors import AiosError, NoSuchAgent, error_for
+from .gpu import Gpu, GpuOps
+from .queues import QueueOps
 from .names import (
     Cap,
     CapsLike,
@@ -67,6 +70,10 @@ _EVENT_TYPES = {
     0x81: "agent_del",
     0x82: "caps",
     0x83: "audit",
+    0x88: "gpu_claim",
+    0x89: "gpu_release",
+    0x8A: "gpu_preempt",
+    0x8B: "gpu_revoke",
     0x1000: "lost",
     0x1001: "other",
 }
@@ -158,18 +165,21 @@ class Denial:
 
 @dataclass(frozen=True)
 class Event:
-    type: str  # agent_new, agent_del, caps, audit, lost, other
+    # agent_new, agent_del, caps, audit, gpu_claim, gpu_release,
+    # gpu_preempt, gpu_revoke, lost, other
+    type: str
     cmd: int
     agent: Agent | None = None
     reason: str | None = None  # agent_del: closed, killed, unload
     audit: AuditRecord | None = None
+    gpu: Gpu | None = None  # gpu_*: the device and the claim's state
 
 
 def _features(bits: int) -> frozenset:
     return frozenset(n for n, b in FEATURES.items() if bits & b)
 
 
-class Aios:
+class Aios(QueueOps, GpuOps):
     """A libaios handle.
 
     ``Aios()`` opens /dev/aios and performs the API handshake;
@@ -280,6 +290,12 @@ class Aios:
             raise AiosError(errno.EOPNOTSUPP,
                             f"the loaded aios module does not implement {name} "
                             f"(it offers: {features_format(self._lib.aios_features(self._h))})")
+
+    def _need(self, name: str) -> None:
+        """require_feature() when a device is open (netlink-only handles
+        do not know the module's features)."""
+        if self.fd is not None and self._lib.aios_features(self._h):
+            self.require_feature(name)
 
     @property
     def agent_id(self) -> int:
@@ -517,6 +533,7 @@ class Events:
             agent=agent,
             reason=(exit_reason_name(e.reason) or str(e.reason)) if e.has_reason else None,
             audit=AuditRecord._from(e.audit) if kind == "audit" else None,
+            gpu=Gpu._from(e.gpu) if kind.startswith("gpu_") else None,
         )
 
     def __iter__(self) -> Iterator[Event]:

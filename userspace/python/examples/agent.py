@@ -9,11 +9,14 @@ three worker agents (no LLM: the "thinking" is a fixed computation).
 Steps: register; read the module status; ask for a capability it lacks
 and read why it was denied (an admin then grants it); spawn three workers
 as child agents on forked processes (pidfd + the agent file passed over a
-Unix socket); each worker adopts its file, checks its own identity and
-counts words in its chunk; the coordinator merges and verifies the result;
-it kills the worker that does not exit by itself (KILL_AGENT, granted when
-we are admin; otherwise the denial is shown and the worker is told to
-exit); finally it prints its own audit trail.  The last line is
+Unix socket); hand out the work as tasks on an aios queue (when the module
+has queues and we are admin; otherwise over the sockets); each worker
+adopts its file, checks its own identity, counts words in its chunk and
+completes its task; the coordinator merges and verifies the result; it
+kills the worker that does not exit by itself (KILL_AGENT, granted when we
+are admin; otherwise the denial is shown and the worker is told to exit);
+it claims a (stand-in) GPU when the module has GPU claims and we are
+admin; finally it prints its own audit trail.  The last line is
 "agent: OK (N steps)"; a misbehaving step exits 1, a missing module 2.
 """
 import collections
@@ -56,13 +59,26 @@ def count(lines):
 
 
 def worker(sock, chunk, linger):
-    """Child process: adopt the agent file, count, report, maybe linger."""
+    """Child process: adopt the agent file, count, report, maybe linger.
+
+    The coordinator sends the agent file with a queue id (0: no queue,
+    report over the socket)."""
     try:
-        _, fds, _, _ = socket.recv_fds(sock, 16, 1)
+        data, fds, _, _ = socket.recv_fds(sock, 16, 1)
+        qid = int(data.decode())
         with aios.Aios(fd=fds[0]) as me:
             info = me.info()
             result = {"id": info.id, "parent": info.parent_id, "pid": info.pid,
-                      "caps": str(info.caps), "counts": count(chunk)}
+                      "caps": str(info.caps)}
+            if qid:
+                task = me.fetch(qid, timeout=60)
+                if task is None:
+                    raise RuntimeError("no task within 60 s")
+                result["counts"] = count(json.loads(task.payload))
+                result["task"] = task.task_id
+                me.complete(task.task_id, json.dumps(result))
+            else:
+                result["counts"] = count(chunk)
             sock.sendall(json.dumps(result).encode() + b"\n")
             if linger:  # a worker that does not finish on its own
                 sock.recv(1)  # until told (or killed)
@@ -99,6 +115,11 @@ def main():
             step("not root: no grant, the lingering worker will be asked to exit")
 
         chunks = [CORPUS[0:1], CORPUS[1:2], CORPUS[2:4]]
+        qid = 0
+        if admin and "queues" in me.features:
+            with aios.Aios(open=False) as nl:
+                qid = nl.queue_create(f"wordcount-{os.getpid()}", "fifo", max_concurrent=3)
+            step(f"created queue {qid} (FIFO, 3 workers at a time)")
         workers = []
         for i, chunk in enumerate(chunks):
             ours, theirs = socket.socketpair()
@@ -112,10 +133,24 @@ def main():
             theirs.close()
             pidfd = os.pidfd_open(pid)
             with me.spawn(f"worker-{i}", pidfd=pidfd, caps="SPAWN_AGENT") as child:
-                socket.send_fds(ours, [b"x"], [child.fileno()])
+                socket.send_fds(ours, [str(qid).encode()], [child.fileno()])
                 workers.append((pid, ours, child.agent_id))
             os.close(pidfd)
         step(f"spawned workers {[w[2] for w in workers]} on processes {[w[0] for w in workers]}")
+
+        tasks, results = [], []
+        if qid:
+            tasks = [me.submit(qid, json.dumps(chunk), prio="normal") for chunk in chunks]
+            results = [me.wait(t, timeout=60) for t in tasks]
+            bad = [r for r in results if r.state != aios.TaskState.DONE]
+            if bad:
+                fail(f"tasks did not complete: {bad}")
+            step(f"tasks {tasks} done by workers "
+                 f"{sorted(json.loads(r.result)['id'] for r in results)}")
+            with aios.Aios(open=False) as nl:
+                q = nl.queue(qid)
+                nl.queue_destroy(qid)
+            step(f"queue {qid}: submitted {q.submitted}, completed {q.completed}; destroyed")
 
         total = collections.Counter()
         for pid, sock, cid in workers:
@@ -124,8 +159,12 @@ def main():
                 fail(f"worker {cid}: {r['error']}")
             if (r["id"], r["parent"], r["pid"]) != (cid, my_id, pid):
                 fail(f"worker {cid} sees itself as {r}")
-            total.update(r["counts"])
-        step(f"merged {sum(total.values())} words from {len(workers)} workers")
+            if not qid:
+                total.update(r["counts"])
+        for r in (results if qid else []):  # the task results
+            total.update(json.loads(r.result)["counts"])
+        step(f"merged {sum(total.values())} words from {len(workers)} workers"
+             f"{' (task results)' if qid else ''}")
         if total != count(CORPUS):
             fail("merged counts differ from a direct count")
         top = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
@@ -150,6 +189,22 @@ def main():
                 os.waitpid(pid, 0)
                 step(f"kill denied (\"{e.strerror}\"); worker {cid} asked to exit")
         sock.close()
+
+        if admin and "gpu" in me.features:
+            gpu_id = 99
+            with aios.Aios(open=False) as nl:
+                # any character device stands in for a GPU (Documentation/gpu.md)
+                nl.gpu_register(gpu_id, "stand-in", "/dev/zero")
+                try:
+                    me.grant(my_id, "ACCESS_GPU")
+                    with me.claim_gpu(gpu_id, grace_ms=1000) as claim:
+                        g = nl.gpu(gpu_id)
+                        if (g.owner_id, g.state) != (my_id, aios.GpuState.HELD):
+                            fail(f"GPU {gpu_id} is not ours: {g}")
+                    free = nl.gpu(gpu_id).state
+                finally:
+                    nl.gpu_unregister(gpu_id)
+            step(f"claimed GPU {gpu_id} (handle {claim.handle}), released it: now {free}")
 
         recs = me.audit(agent_id=my_id)
         trail = collections.Counter(f"{r.op}:{'ok' if r.allowed else 'denied'}" for r in recs)

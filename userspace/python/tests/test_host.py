@@ -262,5 +262,69 @@ class TestHandle(unittest.TestCase):
         self.assertEqual(cm.exception.errno, errno.EBADF)
 
 
+class TestQueueAndGpuNames(unittest.TestCase):
+    def test_algo(self):
+        self.assertEqual(aios.algo_parse("rr"), aios.Algo.ROUND_ROBIN)
+        self.assertEqual(aios.algo_parse("PRIORITY"), aios.Algo.PRIORITY)
+        self.assertEqual(aios.algo_parse(0), aios.Algo.FIFO)
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.algo_parse("lottery")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(aios.AiosError):
+            aios.algo_parse(7)
+        lib = _lib.load()
+        for a in aios.Algo:
+            self.assertEqual(lib.aios_algo_name(int(a)).decode(), str(a))
+
+    def test_enums_match_the_library(self):
+        lib = _lib.load()
+        for st in aios.TaskState:
+            self.assertEqual(lib.aios_task_state_name(int(st)).decode(), str(st))
+        for f in aios.TaskFail:
+            self.assertEqual(lib.aios_task_fail_name(int(f)).decode(), str(f))
+        for g in aios.GpuState:
+            self.assertEqual(lib.aios_gpu_state_name(int(g)).decode(), str(g))
+        self.assertTrue(aios.TaskState.CANCELLED.final)
+        self.assertFalse(aios.TaskState.RUNNING.final)
+
+    def test_gpu_discover(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(aios.gpu_discover(d), [])
+            os.mkdir(os.path.join(d, "dri"))
+            open(os.path.join(d, "nvidia0"), "w").close()  # not a device: ignored
+            self.assertEqual(aios.gpu_discover(d), [])
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.gpu_discover("/nonexistent/dev")
+        self.assertIn("/nonexistent/dev", str(cm.exception))
+
+    def test_queue_argument_checks(self):
+        with aios.Aios(open=False) as a:
+            with self.assertRaises(aios.AiosError):
+                a.queue_create("q", "lottery")
+            with self.assertRaises(aios.AiosError):
+                a.queue_create("q", max_depth=-1)
+            with self.assertRaises(TypeError):
+                a.submit(1, 3.5)
+            with self.assertRaises(ValueError):
+                a.fetch(timeout=-1)
+            with self.assertRaises(ValueError):
+                a.fail(1, 0)
+            with self.assertRaises(TypeError):
+                a.queue(True)
+            with self.assertRaises(aios.AiosError):
+                a.queue(0)
+
+    @unittest.skipIf(os.path.exists("/sys/module/aios"), "the aios module is loaded on this host")
+    def test_queue_and_gpu_listing_without_module(self):
+        with aios.Aios(open=False) as a:
+            with self.assertRaises(aios.ModuleNotLoaded):
+                a.queues()
+            with self.assertRaises(aios.ModuleNotLoaded):
+                a.gpus()
+            with self.assertRaises(aios.AiosError) as cm:
+                a.submit(1, b"x")
+            self.assertEqual(cm.exception.errno, errno.EBADF)
+
+
 if __name__ == "__main__":
     unittest.main()

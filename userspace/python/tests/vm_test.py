@@ -225,10 +225,175 @@ class TestAgent(unittest.TestCase):
         self.assertEqual(in_child_as(1000, status), "1")
 
 
+def _features():
+    with aios.Aios() as a:
+        return a.features
+
+
+FEATURES = _features()
+
+
+@unittest.skipUnless("queues" in FEATURES, "the loaded module has no task queues")
+class TestQueues(unittest.TestCase):
+    def setUp(self):
+        self.admin = aios.Aios(open=False)
+        self.qids = []
+
+    def tearDown(self):
+        for q in self.qids:
+            try:
+                self.admin.queue_destroy(q, force=True)
+            except aios.AiosError:
+                pass
+        self.admin.close()
+
+    def make_queue(self, algo, **kw):
+        qid = self.admin.queue_create(f"py{os.getpid()}-{len(self.qids)}", algo, **kw)
+        self.qids.append(qid)
+        return qid
+
+    def test_submit_fetch_complete_wait(self):
+        qid = self.make_queue("fifo", max_concurrent=1)
+        with aios.Aios() as sub, aios.Aios() as wrk:
+            sub.register("submitter")
+            wrk.register("worker")
+            wrk.queue_attach(qid)
+            self.assertIsNone(wrk.fetch(qid, nonblock=True))
+            tid = sub.submit(qid, b"hello", prio="high")
+            t = wrk.fetch(timeout=10)
+            self.assertEqual((t.task_id, t.queue_id, t.submitter_id, t.payload, t.prio, t.runs),
+                             (tid, qid, sub.agent_id, b"hello", aios.Prio.HIGH, 1))
+            self.assertFalse(wrk.progress(tid, 50))
+            self.assertEqual([(x.id, x.state, x.worker_id) for x in self.admin.tasks(qid)],
+                             [(tid, aios.TaskState.RUNNING, wrk.agent_id)])
+            wrk.complete(tid, b"HELLO")
+            r = sub.wait(tid, timeout=10)
+            self.assertEqual((r.state, r.result, r.error), (aios.TaskState.DONE, b"HELLO", 0))
+            q = self.admin.queue(qid)
+            self.assertEqual((q.submitted, q.completed, q.depth, q.running), (1, 1, 0, 0))
+            with self.assertRaises(aios.AiosError) as cm:
+                sub.wait(tid, nonblock=True)
+            self.assertEqual(cm.exception.errno, errno.ENOENT)
+
+    def test_yield_then_fail(self):
+        qid = self.make_queue("round_robin", slice_ms=1)
+        with aios.Aios() as sub, aios.Aios() as wrk:
+            sub.register("submitter")
+            wrk.register("worker")
+            tid = sub.submit(qid, "job")
+            t = wrk.fetch(qid, timeout=10)
+            self.assertGreater(t.slice_ns, 0)
+            time.sleep(0.01)
+            self.assertTrue(wrk.progress(tid, 10))  # slice used up: yield
+            wrk.yield_task(tid, context_ref=42)
+            t2 = wrk.fetch(qid, timeout=10)
+            self.assertEqual((t2.task_id, t2.context_ref, t2.runs), (tid, 42, 2))
+            wrk.fail(tid, errno.EIO)
+            r = sub.wait(tid, timeout=10)
+            self.assertEqual((r.state, r.fail, r.error),
+                             (aios.TaskState.FAILED, aios.TaskFail.WORKER, -errno.EIO))
+
+    def test_cancel_and_admin_only_create(self):
+        qid = self.make_queue("priority")
+        with aios.Aios() as sub:
+            sub.register("submitter")
+            tid = sub.submit(qid, b"x")
+            sub.cancel(tid)
+            self.assertEqual(sub.wait(tid, timeout=5).state, aios.TaskState.CANCELLED)
+        name = f"py{os.getpid()}-denied"
+
+        def create():
+            with aios.Aios(open=False) as nl:
+                return nl.queue_create(name)
+
+        out = in_child_as(1000, create)
+        self.assertTrue(out.startswith("PermissionDenied"), out)
+
+
+@unittest.skipUnless("gpu" in FEATURES, "the loaded module has no GPU claims")
+class TestGpu(unittest.TestCase):
+    GPU_ID = 77
+
+    def setUp(self):
+        self.admin = aios.Aios(open=False)
+        # any character device works as a stand-in (Documentation/gpu.md)
+        self.admin.gpu_register(self.GPU_ID, "py-stand-in", "/dev/zero", grace_ms=5000)
+
+    def tearDown(self):
+        self.admin.gpu_unregister(self.GPU_ID)
+        self.admin.close()
+
+    def test_claim_preempt_callback_release(self):
+        low, high = aios.Aios(), aios.Aios()
+        try:
+            low.register("low-holder", prio="low")
+            high.register("urgent", prio="critical")
+            with self.assertRaises(aios.PermissionDenied):
+                low.claim_gpu(self.GPU_ID)
+            for h in (low, high):
+                self.admin.grant(h.agent_id, "ACCESS_GPU")
+            preempted = []
+
+            def on_preempt(claim):
+                preempted.append(claim.handle)
+                claim.release()
+
+            with self.admin.events() as ev:
+                held = low.claim_gpu(self.GPU_ID, on_preempt=on_preempt, grace_ms=5000)
+                self.assertEqual(held.device, self.GPU_ID)
+                self.assertEqual(held.state()[0], aios.GpuState.HELD)
+                g = self.admin.gpu(self.GPU_ID)
+                self.assertEqual((g.owner_id, g.owner_pid, g.state),
+                                 (low.agent_id, os.getpid(), aios.GpuState.HELD))
+                want = high.claim_gpu(self.GPU_ID, nonblock=True)
+                self.assertTrue(want.pending)
+                deadline = time.monotonic() + 10
+                while want.state()[0] != aios.GpuState.HELD and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertEqual(preempted, [held.handle])
+                self.assertEqual(want.state()[0], aios.GpuState.HELD)
+                self.assertEqual(self.admin.gpu(self.GPU_ID).owner_id, high.agent_id)
+                seen = set()
+                while (e := ev.next(timeout=1)) is not None:
+                    if e.gpu and e.gpu.id == self.GPU_ID:
+                        seen.add(e.type)
+                self.assertLessEqual({"gpu_claim", "gpu_preempt", "gpu_release"}, seen)
+                want.release()
+                self.assertEqual(self.admin.gpu(self.GPU_ID).state, aios.GpuState.FREE)
+                self.assertGreaterEqual(self.admin.gpu_usage(low.agent_id).claims, 1)
+        finally:
+            low.close()
+            high.close()
+
+
+class TestExample(unittest.TestCase):
+    """examples/agent.py must keep working, as root and as a user."""
+
+    def run_example(self, *prefix):
+        import subprocess
+
+        ex = HERE.parent / "examples" / "agent.py"
+        out = subprocess.run([*prefix, sys.executable, str(ex)], capture_output=True,
+                             text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertRegex(out.stdout.splitlines()[-1], r"^agent: OK \(\d+ steps\)$")
+        return out.stdout
+
+    def test_example_agent_as_root(self):
+        out = self.run_example()
+        self.assertIn("killed lingering worker", out)
+        self.assertIn("verified; top words: the=4, agent=3, a=2, an=2, and=2", out)
+
+    def test_example_agent_as_user(self):
+        out = self.run_example("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups")
+        self.assertIn("kill denied", out)
+
+
 if __name__ == "__main__":
     from run_host_tests import TapResult
 
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(TestAgent)
+    suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c)
+                               for c in (TestAgent, TestQueues, TestGpu, TestExample))
     print("TAP version 13")
     print(f"1..{suite.countTestCases()}")
     r = TapResult()
