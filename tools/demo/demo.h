@@ -31,5 +31,7 @@ void drop_privileges(void);
 
 /* The memory-store steps (memory.c). */
 int demo_memory(struct demo *d);
+/* The task queue steps (queue.c). */
+int demo_queues(struct demo *d);
 
 #endif
