@@ -33,5 +33,7 @@ void drop_privileges(void);
 int demo_memory(struct demo *d);
 /* The task queue steps (queue.c). */
 int demo_queues(struct demo *d);
+/* The typed IPC step (ipc.c). */
+int demo_ipc(struct demo *d);
 
 #endif
