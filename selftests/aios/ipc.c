@@ -1358,4 +1358,58 @@ TEST_F(ipc, deaths_during_traffic)
 	close(sync[1]);
 }
 
+/* aiosctl ipc, if it was built: what an operator sees. */
+static int run_cmd(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+	int st;
+
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_F(ipc, aiosctl_send_stats_and_rejection)
+{
+	const char *ctl = getenv("AIOSCTL") ?: "build/bin/aiosctl";
+	char cmd[512], out[4096];
+
+	if (access(ctl, X_OK))
+		SKIP(return, "%s not built (set AIOSCTL)", ctl);
+	snprintf(cmd, sizeof(cmd),
+		 "%s ipc send --type json --intent request %llu '{\"tool\":\"search\" \"q\":1}' 2>&1",
+		 ctl, (unsigned long long)self->b_id);
+	EXPECT_EQ(1, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "JSON: expected ',' or '}' at byte 17")) {
+		TH_LOG("output: %s", out);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s ipc send --type number --corr 5 --intent result %llu 42 2>&1",
+		 ctl, (unsigned long long)self->b_id);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out))) {
+		TH_LOG("output: %s", out);
+	}
+	ASSERT_EQ(0, ipc_recv(self->b, self->m));
+	EXPECT_EQ(AIOS_MSG_NUMBER, self->m->r.type);
+	EXPECT_EQ(5, self->m->r.correlation_id);
+	EXPECT_STREQ("result", self->m->r.intent);
+	EXPECT_EQ(0, memcmp("42", self->m->buf, 2));
+	/* a transient agent of its own, not one of ours */
+	EXPECT_NE(self->a_id, self->m->r.from);
+	EXPECT_NE(self->b_id, self->m->r.from);
+	snprintf(cmd, sizeof(cmd), "%s -j ipc stats %llu 2>&1", ctl,
+		 (unsigned long long)self->b_id);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"rejected\":1")) {
+		TH_LOG("output: %s", out);
+	}
+	EXPECT_NE(NULL, strstr(out, "\"received\":1")) {
+		TH_LOG("output: %s", out);
+	}
+}
+
 TEST_HARNESS_MAIN

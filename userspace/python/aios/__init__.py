@@ -11,9 +11,11 @@ Layout, so that later subsystems slot in:
   core.py    the Aios handle: agents, capabilities, status, audit, events
   queues.py  task queues (mixed into Aios)
   gpu.py     GPU devices and claims (mixed into Aios)
-Typed IPC goes into its own module the same way once libaios offers it.
+  ipc.py     typed messages, groups, mailboxes (mixed into Aios)
+A later subsystem goes into its own module the same way.
 """
 from .core import FEATURES, Agent, Aios, AuditRecord, Denial, Event, Events, Status
+from .ipc import Mailbox, Message, MsgType, msg_type_parse
 from .gpu import GPU_ANY, Gpu, GpuClaim, GpuNode, GpuState, GpuUsage, gpu_discover
 from .queues import Algo, Fetched, Queue, Task, TaskFail, TaskResult, TaskState, algo_parse
 from .errors import (
@@ -47,6 +49,7 @@ from .names import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Mailbox", "Message", "MsgType", "msg_type_parse",
     "GPU_ANY", "Gpu", "GpuClaim", "GpuNode", "GpuState", "GpuUsage", "gpu_discover",
     "Algo", "Fetched", "Queue", "Task", "TaskFail", "TaskResult", "TaskState", "algo_parse",
     "Aios", "Agent", "AuditRecord", "Denial", "Event", "Events", "Status", "FEATURES",

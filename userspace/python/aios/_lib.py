@@ -303,6 +303,61 @@ class GpuNodeC(Structure):
     ]
 
 
+# ---- typed IPC ----------------------------------------------------------------
+AIOS_INTENT_MAX = 32
+AIOS_GROUP_NAME_MAX = 32
+SEND_NONBLOCK = 1 << 0
+RECV_NONBLOCK = 1 << 0
+RECV_PEEK = 1 << 1
+
+
+class MessageC(Structure):
+    _fields_ = [
+        ("id", c_uint64),
+        ("from_", c_uint64),
+        ("correlation_id", c_uint64),
+        ("sent_ns", c_uint64),
+        ("type", c_uint32),
+        ("len", c_uint32),
+        ("intent", c_char * AIOS_INTENT_MAX),
+    ]
+
+
+class SendOptsC(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("flags", c_uint32),
+        ("timeout_ms", c_int32),
+        ("correlation_id", c_uint64),
+    ]
+
+
+class RecvOptsC(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("flags", c_uint32),
+        ("timeout_ms", c_int32),
+        ("from_", c_uint64),
+        ("intent", c_char_p),
+    ]
+
+
+class MboxStatsC(Structure):
+    _fields_ = [
+        ("agent_id", c_uint64),
+        ("count", c_uint32),
+        ("max_count", c_uint32),
+        ("bytes", c_uint64),
+        ("max_bytes", c_uint64),
+        ("received", c_uint64),
+        ("taken", c_uint64),
+        ("full", c_uint64),
+        ("rejected", c_uint64),
+        ("sent", c_uint64),
+        ("present", c_uint32),
+    ]
+
+
 class EventC(Structure):
     _fields_ = [
         ("type", c_int),
@@ -333,7 +388,14 @@ LAYOUTS = {
     "aios_gpu_claim_opts": GpuClaimOptsC,
     "aios_gpu_usage": GpuUsageC,
     "aios_gpu_node": GpuNodeC,
+    "aios_message": MessageC,
+    "aios_send_opts": SendOptsC,
+    "aios_recv_opts": RecvOptsC,
+    "aios_mbox_stats": MboxStatsC,
 }
+
+# ctypes field names that differ from C (C's "from" is a Python keyword).
+C_FIELD = {"from_": "from"}
 
 H = c_void_p  # struct aios *
 EV = c_void_p  # struct aios_events *
@@ -412,6 +474,20 @@ PROTOTYPES = {
         c_int, [c_char_p, POINTER(POINTER(GpuNodeC)), POINTER(c_size_t), c_char_p, c_size_t]),
     "aios_gpu_node_kind_name": (c_char_p, [c_int]),
     "aios_gpu_state_name": (c_char_p, [c_uint]),
+    # typed IPC
+    "aios_msg_send": (c_int, [H, c_uint64, c_uint32, c_char_p, c_void_p, c_size_t,
+                              POINTER(SendOptsC), u64p, POINTER(c_uint32)]),
+    "aios_msg_send_group": (c_int, [H, c_char_p, c_uint32, c_char_p, c_void_p, c_size_t,
+                                    POINTER(SendOptsC), u64p, POINTER(c_uint32)]),
+    "aios_msg_recv": (c_int, [H, POINTER(RecvOptsC), POINTER(MessageC), c_void_p, c_size_t]),
+    "aios_msg_group_join": (c_int, [H, c_char_p]),
+    "aios_msg_group_leave": (c_int, [H, c_char_p]),
+    "aios_msg_policy_set": (c_int, [H, c_uint64, u64p, c_size_t]),
+    "aios_msg_policy_clear": (c_int, [H, c_uint64]),
+    "aios_mbox_get": (c_int, [H, c_uint64, POINTER(MboxStatsC)]),
+    "aios_mboxes": (c_int, [H, POINTER(POINTER(MboxStatsC)), POINTER(c_size_t)]),
+    "aios_msg_type_name": (c_char_p, [c_uint32]),
+    "aios_msg_type_parse": (c_int, [c_char_p, POINTER(c_uint32)]),
     # events
     "aios_events_open": (c_int, [H, c_uint, POINTER(EV)]),
     "aios_events_fd": (c_int, [EV]),

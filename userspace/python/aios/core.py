@@ -10,8 +10,7 @@
             print(a.last_denial().reason)     # "ACCESS_NET required"
 
 Subsystems come as mixins: task queues from queues.QueueOps, GPU claims
-from gpu.GpuOps (typed IPC will follow the same way once libaios offers
-it); their ioctl methods are guarded by :meth:`Aios.require_feature`, so
+from gpu.GpuOps, typed IPC from ipc.IpcOps; their ioctl methods are guarded by :meth:`Aios.require_feature`, so
 an older module gives a clear error.
 """
 from __future__ import annotations
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from . import _lib
 from .errors import AiosError, NoSuchAgent, error_for
 from .gpu import Gpu, GpuOps
+from .ipc import IpcOps
 from .queues import QueueOps
 from .names import (
     Cap,
@@ -179,7 +179,7 @@ def _features(bits: int) -> frozenset:
     return frozenset(n for n, b in FEATURES.items() if bits & b)
 
 
-class Aios(QueueOps, GpuOps):
+class Aios(QueueOps, GpuOps, IpcOps):
     """A libaios handle.
 
     ``Aios()`` opens /dev/aios and performs the API handshake;

@@ -11,8 +11,9 @@ and read why it was denied (an admin then grants it); spawn three workers
 as child agents on forked processes (pidfd + the agent file passed over a
 Unix socket); hand out the work as tasks on an aios queue (when the module
 has queues and we are admin; otherwise over the sockets); each worker
-adopts its file, checks its own identity, counts words in its chunk and
-completes its task; the coordinator merges and verifies the result; it
+adopts its file, checks its own identity, counts words in its chunk,
+completes its task and reports to the coordinator with a typed message
+(when the module has IPC); the coordinator merges and verifies the result; it
 kills the worker that does not exit by itself (KILL_AGENT, granted when we
 are admin; otherwise the denial is shown and the worker is told to exit);
 it claims a (stand-in) GPU when the module has GPU claims and we are
@@ -61,11 +62,12 @@ def count(lines):
 def worker(sock, chunk, linger):
     """Child process: adopt the agent file, count, report, maybe linger.
 
-    The coordinator sends the agent file with a queue id (0: no queue,
-    report over the socket)."""
+    The coordinator sends the agent file with "QUEUE_ID,IPC": take the
+    work from that queue (0: it is our chunk) and report with a typed
+    message to the parent agent (IPC 1) or over the socket (0)."""
     try:
         data, fds, _, _ = socket.recv_fds(sock, 16, 1)
-        qid = int(data.decode())
+        qid, use_ipc = (int(x) for x in data.decode().split(","))
         with aios.Aios(fd=fds[0]) as me:
             info = me.info()
             result = {"id": info.id, "parent": info.parent_id, "pid": info.pid,
@@ -79,7 +81,10 @@ def worker(sock, chunk, linger):
                 me.complete(task.task_id, json.dumps(result))
             else:
                 result["counts"] = count(chunk)
-            sock.sendall(json.dumps(result).encode() + b"\n")
+            if use_ipc:
+                me.send(info.parent_id, "result", result)
+            else:
+                sock.sendall(json.dumps(result).encode() + b"\n")
             if linger:  # a worker that does not finish on its own
                 sock.recv(1)  # until told (or killed)
         os._exit(0)
@@ -116,6 +121,7 @@ def main():
 
         chunks = [CORPUS[0:1], CORPUS[1:2], CORPUS[2:4]]
         qid = 0
+        use_ipc = "ipc" in me.features
         if admin and "queues" in me.features:
             with aios.Aios(open=False) as nl:
                 qid = nl.queue_create(f"wordcount-{os.getpid()}", "fifo", max_concurrent=3)
@@ -133,7 +139,7 @@ def main():
             theirs.close()
             pidfd = os.pidfd_open(pid)
             with me.spawn(f"worker-{i}", pidfd=pidfd, caps="SPAWN_AGENT") as child:
-                socket.send_fds(ours, [str(qid).encode()], [child.fileno()])
+                socket.send_fds(ours, [f"{qid},{int(use_ipc)}".encode()], [child.fileno()])
                 workers.append((pid, ours, child.agent_id))
             os.close(pidfd)
         step(f"spawned workers {[w[2] for w in workers]} on processes {[w[0] for w in workers]}")
@@ -154,7 +160,13 @@ def main():
 
         total = collections.Counter()
         for pid, sock, cid in workers:
-            r = json.loads(sock.makefile().readline())
+            if use_ipc:
+                m = me.recv(sender=cid, intent="result", timeout=60)
+                if m is None:
+                    fail(f"no result message from worker {cid} within 60 s")
+                r = m.value
+            else:
+                r = json.loads(sock.makefile().readline())
             if "error" in r:
                 fail(f"worker {cid}: {r['error']}")
             if (r["id"], r["parent"], r["pid"]) != (cid, my_id, pid):
@@ -163,6 +175,9 @@ def main():
                 total.update(r["counts"])
         for r in (results if qid else []):  # the task results
             total.update(json.loads(r.result)["counts"])
+        if use_ipc:
+            step(f"results of workers {[w[2] for w in workers]} arrived as typed messages "
+                 "(sender ids stamped by the kernel)")
         step(f"merged {sum(total.values())} words from {len(workers)} workers"
              f"{' (task results)' if qid else ''}")
         if total != count(CORPUS):

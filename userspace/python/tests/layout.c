@@ -104,5 +104,23 @@ int main(void)
 	F(aios_gpu_node, kind); F(aios_gpu_node, index);
 	F(aios_gpu_node, major); F(aios_gpu_node, minor);
 	F(aios_gpu_node, name); F(aios_gpu_node, path);
+	S(aios_message);
+	F(aios_message, id); F(aios_message, from);
+	F(aios_message, correlation_id); F(aios_message, sent_ns);
+	F(aios_message, type); F(aios_message, len); F(aios_message, intent);
+	S(aios_send_opts);
+	F(aios_send_opts, sz); F(aios_send_opts, flags);
+	F(aios_send_opts, timeout_ms); F(aios_send_opts, correlation_id);
+	S(aios_recv_opts);
+	F(aios_recv_opts, sz); F(aios_recv_opts, flags);
+	F(aios_recv_opts, timeout_ms); F(aios_recv_opts, from);
+	F(aios_recv_opts, intent);
+	S(aios_mbox_stats);
+	F(aios_mbox_stats, agent_id); F(aios_mbox_stats, count);
+	F(aios_mbox_stats, max_count); F(aios_mbox_stats, bytes);
+	F(aios_mbox_stats, max_bytes); F(aios_mbox_stats, received);
+	F(aios_mbox_stats, taken); F(aios_mbox_stats, full);
+	F(aios_mbox_stats, rejected); F(aios_mbox_stats, sent);
+	F(aios_mbox_stats, present);
 	return 0;
 }

@@ -74,7 +74,8 @@ class TestLoading(unittest.TestCase):
             key, *vals = line.split()
             if "." in key:
                 st, field = key.split(".")
-                desc = getattr(_lib.LAYOUTS[st], field)
+                py = {v: k for k, v in _lib.C_FIELD.items()}.get(field, field)
+                desc = getattr(_lib.LAYOUTS[st], py)
                 self.assertEqual(desc.offset, int(vals[0]), f"offset of {key}")
                 self.assertEqual(desc.size, int(vals[1]), f"size of {key}")
             else:
@@ -86,6 +87,7 @@ class TestLoading(unittest.TestCase):
         # every mirrored field is covered by layout.c
         for name, cls in _lib.LAYOUTS.items():
             for f, _ in cls._fields_:
+                f = _lib.C_FIELD.get(f, f)
                 self.assertTrue(any(l.startswith(f"{name}.{f} ") for l in lines),
                                 f"layout.c does not report {name}.{f}")
 
@@ -324,6 +326,33 @@ class TestQueueAndGpuNames(unittest.TestCase):
             with self.assertRaises(aios.AiosError) as cm:
                 a.submit(1, b"x")
             self.assertEqual(cm.exception.errno, errno.EBADF)
+
+
+class TestIpcNames(unittest.TestCase):
+    def test_msg_types_match_the_library(self):
+        lib = _lib.load()
+        for t in aios.MsgType:
+            self.assertEqual(lib.aios_msg_type_name(int(t)).decode(), str(t))
+            self.assertEqual(aios.msg_type_parse(str(t).upper()), t)
+        with self.assertRaises(aios.AiosError) as cm:
+            aios.msg_type_parse("xml")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+
+    def test_payload_encoding(self):
+        from aios.ipc import _encode
+        self.assertEqual(_encode("héllo", None), (aios.MsgType.TEXT, "héllo".encode()))
+        self.assertEqual(_encode(b"\x00\x01", None), (aios.MsgType.BINARY, b"\x00\x01"))
+        self.assertEqual(_encode(42, None), (aios.MsgType.NUMBER, b"42"))
+        self.assertEqual(_encode({"a": [1, 2]}, None), (aios.MsgType.JSON, b'{"a":[1,2]}'))
+        self.assertEqual(_encode("x", "json"), (aios.MsgType.JSON, b'"x"'))
+        self.assertEqual(_encode(b"{}", "json"), (aios.MsgType.JSON, b"{}"))
+        with self.assertRaises(TypeError):
+            _encode(5, "text")
+        with self.assertRaises(TypeError):
+            _encode("x", "binary")
+        m = aios.Message(1, 2, 0, 0, aios.MsgType.JSON, "plan", b'{"step":1}')
+        self.assertEqual(m.value, {"step": 1})
+        self.assertEqual(aios.Message(1, 2, 0, 0, aios.MsgType.NUMBER, "n", b"2.5").value, 2.5)
 
 
 if __name__ == "__main__":

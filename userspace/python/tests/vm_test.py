@@ -389,11 +389,75 @@ class TestExample(unittest.TestCase):
         self.assertIn("kill denied", out)
 
 
+@unittest.skipUnless("ipc" in FEATURES, "the loaded module has no typed IPC")
+class TestIpc(unittest.TestCase):
+    def setUp(self):
+        self.a, self.b = aios.Aios(), aios.Aios()
+        self.a_id = self.a.register("sender")
+        self.b_id = self.b.register("receiver")
+
+    def tearDown(self):
+        self.a.close()
+        self.b.close()
+
+    def test_typed_send_and_receive(self):
+        self.assertIsNone(self.b.recv(nonblock=True))
+        mid = self.a.send(self.b_id, "plan", {"step": 1, "tool": "grep"}, correlation_id=7)
+        self.a.send(self.b_id, "note", "hello")
+        self.a.send(self.b_id, "score", 0.75)
+        m = self.b.recv(intent="plan", timeout=5)
+        self.assertEqual((m.id, m.sender, m.correlation_id, m.type, m.intent, m.value),
+                         (mid, self.a_id, 7, aios.MsgType.JSON, "plan",
+                          {"step": 1, "tool": "grep"}))
+        peeked = self.b.recv(peek=True, timeout=5)
+        self.assertEqual((peeked.intent, peeked.value), ("note", "hello"))
+        self.assertEqual(self.b.recv(timeout=5).value, "hello")
+        self.assertEqual(self.b.recv(sender=self.a_id, timeout=5).value, 0.75)
+        self.assertIsNone(self.b.recv(timeout=0.1))
+        box = self.a.mailbox(self.b_id)
+        self.assertEqual((box.count, box.received, box.taken), (0, 3, 3))
+        self.assertEqual(self.a.mailbox(self.a_id).sent, 3)
+
+    def test_kernel_rejects_a_payload_that_does_not_match_its_type(self):
+        with self.assertRaises(aios.AiosError) as cm:
+            self.a.send(self.b_id, "plan", b'{"step": 1,}', type="json")
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        self.assertIn("JSON", str(cm.exception))
+        with self.assertRaises(aios.AiosError):
+            self.a.send(self.b_id, "n", b"12abc", type="number")
+        self.assertIsNone(self.b.recv(nonblock=True))
+        self.assertGreaterEqual(self.a.mailbox(self.b_id).rejected, 2)
+
+    def test_groups_and_policy(self):
+        with aios.Aios() as c:
+            c_id = c.register("listener")
+            self.b.join("py-team")
+            c.join("py-team")
+            self.assertEqual(self.a.send_group("py-team", "hello", "all hands"), 2)
+            for h in (self.b, c):
+                m = h.recv(timeout=5)
+                self.assertEqual((m.sender, m.value), (self.a_id, "all hands"))
+            c.leave("py-team")
+            self.assertEqual(self.a.send_group("py-team", "hello", "again"), 1)
+            self.assertEqual(self.b.recv(timeout=5).value, "again")
+            with aios.Aios() as admin:  # an ioctl: needs an agent (root: admin)
+                admin.register("policy-admin")
+                admin.msg_policy(self.a_id, [self.b_id])
+                try:
+                    self.a.send(self.b_id, "ok", "allowed")
+                    with self.assertRaises(aios.PermissionDenied):
+                        self.a.send(c_id, "no", "not on the list")
+                finally:
+                    admin.msg_policy(self.a_id, None)
+            self.a.send(c_id, "ok", "allowed again")
+            self.assertEqual(c.recv(timeout=5).value, "allowed again")
+
+
 if __name__ == "__main__":
     from run_host_tests import TapResult
 
     suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c)
-                               for c in (TestAgent, TestQueues, TestGpu, TestExample))
+                               for c in (TestAgent, TestQueues, TestGpu, TestIpc, TestExample))
     print("TAP version 13")
     print(f"1..{suite.countTestCases()}")
     r = TapResult()
