@@ -35,5 +35,7 @@ int demo_memory(struct demo *d);
 int demo_queues(struct demo *d);
 /* The typed IPC step (ipc.c). */
 int demo_ipc(struct demo *d);
+/* The GPU claim steps (gpu.c). */
+int demo_gpu(struct demo *d);
 
 #endif
