@@ -234,6 +234,7 @@ static void zygote_run(struct aios_sb *sb, int ctl, const struct sb_view *v,
 			close(i);
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_NAME, "aios-zygote", 0, 0, 0);
 	if (recv(ctl, &go, 1, 0) != 1)	/* the parent wrote our id maps */
 		_exit(1);
 	/*

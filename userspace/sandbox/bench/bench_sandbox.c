@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 		t[i] = now_us() - t0;
 	}
 	plain = median(t, iters);
+	fprintf(stderr, "fork+exec done: %.1f us\n", plain);
 
 	/* 2. bwrap with the same seccomp filter */
 	if (sb_seccomp_build(false, &prog, msg, sizeof(msg))) {
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
 		}
 	}
 	bwrap = median(t, iters);
+	fprintf(stderr, "bwrap done: %.1f us\n", bwrap);
 
 	/* 3. aios cold */
 	if (aios_sb_open(&cfg, &sb, msg, sizeof(msg))) {
@@ -186,6 +188,7 @@ int main(int argc, char **argv)
 		aios_sb_result_free(&res);
 	}
 	cold = median(t, iters);
+	fprintf(stderr, "aios cold done: %.1f us\n", cold);
 	aios_sb_close(sb);
 
 	/* 4. aios warm: a ready zygote per call */
@@ -210,6 +213,7 @@ int main(int argc, char **argv)
 		aios_sb_result_free(&res);
 	}
 	warm = median(t, iters);
+	fprintf(stderr, "aios warm done: %.1f us\n", warm);
 	/* Back to back (the pool refills concurrently): throughput view. */
 	aios_sb_pool_wait(sb, 10000);
 	t0 = now_us();
