@@ -431,7 +431,8 @@ static int scenario(struct demo *d)
 	if (agent_present(d, coder_id) != 0 || agent_present(d, planner_id) != 0)
 		return fail(d, "agents outlived their processes");
 
-	if (demo_queues(d) || demo_gpu(d) || demo_ipc(d) || demo_memory(d))
+	if (demo_queues(d) || demo_gpu(d) || demo_ipc(d) || demo_memory(d) ||
+	    demo_sandbox(d))
 		return -1;
 
 	step(d, "the audit trail");

@@ -37,5 +37,7 @@ int demo_queues(struct demo *d);
 int demo_ipc(struct demo *d);
 /* The GPU claim steps (gpu.c). */
 int demo_gpu(struct demo *d);
+/* The sandbox step (sandbox.c). */
+int demo_sandbox(struct demo *d);
 
 #endif

@@ -27,7 +27,7 @@ say "a tool in the sandbox: what it sees (agent without ACCESS_FS/ACCESS_NET)"
 	cat /etc/shadow 2>&1
 	echo hello > /scratch/note && echo "wrote /scratch/note"
 	echo x > /usr/evil 2>&1
-	python3 -c "import socket; socket.create_connection((\"93.184.216.34\", 80))" 2>&1 | tail -n1
+	python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 9))" 2>&1 | tail -n1
 	exit 0'
 
 say "the audit trail of that tool (eBPF: exec, open, connect, exit)"
