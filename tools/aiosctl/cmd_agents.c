@@ -69,13 +69,9 @@ static int print_agents(struct ctl *c, const struct aios_agent *v, size_t n,
 	for (i = 0; i < n; i++)
 		if (agent_row(t, &v[i]))
 			goto nomem;
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, true);
 nomem:
-	table_free(t);
-	fprintf(stderr, "aiosctl: out of memory\n");
-	return EXIT_FAIL;
+	return table_finish(t, false);
 }
 
 int cmd_agents(struct ctl *c, int argc, char **argv)
@@ -87,13 +83,10 @@ int cmd_agents(struct ctl *c, int argc, char **argv)
 	uint64_t id;
 	size_t n;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos,
+			    help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos) {
 		k = ctl_match(pos[0], cmds, 2);
 		if (k < 0)

@@ -68,13 +68,9 @@ static int audit_config(struct ctl *c, int argc, char **argv)
 	int npos, ret;
 	json_t *o;
 
-	ret = ctl_parse_opts(c, argc, argv, opts, 1, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc, argv, opts, 1, pos, 0, &npos, help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (!size)
 		return ctl_usage(c, "audit config needs --ring-size N");
 	if (ctl_parse_u64(size, &n) || n < 16 || n > 1048576 || (n & (n - 1)))
@@ -133,13 +129,10 @@ int cmd_audit(struct ctl *c, int argc, char **argv)
 			argv++;
 		}
 	}
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, opts, 4, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts, 4, pos, 0, &npos,
+			    help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (op) {
 		if (ctl_parse_u64(op, &f.op_id) || !f.op_id)
 			return ctl_usage(c, "bad operation id \"%s\"", op);
@@ -176,11 +169,5 @@ int cmd_audit(struct ctl *c, int argc, char **argv)
 			t = NULL;
 		}
 	free(v);
-	if (!t) {
-		fprintf(stderr, "aiosctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, true);
 }

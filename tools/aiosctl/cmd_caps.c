@@ -43,13 +43,10 @@ int cmd_caps(struct ctl *c, int argc, char **argv)
 	char *pos[3], list[256];
 	int npos, ret, k;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, NULL, 0, pos, 3, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, NULL, 0, pos, 3, &npos,
+			    help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (!npos)
 		return ctl_usage(c, "caps needs a command: show, grant or revoke");
 	k = ctl_match(pos[0], cmds, 3);

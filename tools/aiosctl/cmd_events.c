@@ -185,13 +185,10 @@ int cmd_events(struct ctl *c, int argc, char **argv)
 	char *pos[1];
 	int npos, ret;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, opts, 2, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts, 2, pos, 0, &npos,
+			    help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (count && (ctl_parse_u64(count, &max) || !max))
 		return ctl_usage(c, "bad count \"%s\" (a number > 0)", count);
 	if (aios_events_open(c->h, AIOS_EVENTS_GROUP_EVENTS |

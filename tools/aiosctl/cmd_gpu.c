@@ -135,14 +135,7 @@ static int print_gpus(struct ctl *c, const struct aios_gpu *v, size_t n,
 	for (i = 0; t && i < n; i++)
 		if (gpu_row(t, &v[i]))
 			break;
-	if (!t || i < n) {
-		table_free(t);
-		fprintf(stderr, "aiosctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, i == n);
 }
 
 static int parse_u32(struct ctl *c, const char *s, const char *what,
@@ -515,15 +508,11 @@ int cmd_gpu(struct ctl *c, int argc, char **argv)
 			break;
 		}
 	}
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, opts,
-			     (int)(sizeof(opts) / sizeof(opts[0])), pos, 4,
-			     &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts,
+			    (int)(sizeof(opts) / sizeof(opts[0])), pos, 4,
+			    &npos, help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (!npos)
 		return gpu_list(c);
 	k = ctl_match(pos[0], cmds, 7);

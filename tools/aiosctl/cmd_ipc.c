@@ -149,13 +149,9 @@ static int ipc_send(struct ctl *c, int argc, char **argv)
 	size_t len;
 	json_t *j;
 
-	ret = ctl_parse_opts(c, argc, argv, opts, 7, pos, 2, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc, argv, opts, 7, pos, 2, &npos, help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos != (group ? 1 : 2))
 		return ctl_usage(c, group ? "ipc send --group NAME takes one PAYLOAD" :
 				 "ipc send needs ID and PAYLOAD");
@@ -303,13 +299,9 @@ static int ipc_recv(struct ctl *c, int argc, char **argv)
 	struct aios *h;
 	int npos, ret;
 
-	ret = ctl_parse_opts(c, argc, argv, opts, 7, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc, argv, opts, 7, pos, 0, &npos, help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (from && ctl_parse_id(c, from, &o.from))
 		return ctl_usage(c, "bad agent id \"%s\"", from);
 	if (count_s && (ctl_parse_u64(count_s, &count) || !count))
@@ -382,13 +374,9 @@ static int ipc_stats(struct ctl *c, int argc, char **argv)
 	size_t n, i;
 	json_t *arr;
 
-	ret = ctl_parse_opts(c, argc, argv, NULL, 0, pos, 1, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc, argv, NULL, 0, pos, 1, &npos, help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos) {
 		if (ctl_parse_id(c, pos[0], &id))
 			return ctl_usage(c, "bad agent id \"%s\"", pos[0]);
@@ -429,13 +417,7 @@ static int ipc_stats(struct ctl *c, int argc, char **argv)
 	}
 	if (v != &one)
 		free(v);
-	if (!t) {
-		fprintf(stderr, "aiosctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, true);
 }
 
 int cmd_ipc(struct ctl *c, int argc, char **argv)

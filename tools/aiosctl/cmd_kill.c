@@ -63,13 +63,10 @@ int cmd_kill(struct ctl *c, int argc, char **argv)
 	uint64_t id;
 	json_t *o;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, opts, 2, pos, 1, &npos);
-	if (ret == CTL_HELP) {
-		fputs(kill_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts, 2, pos, 1, &npos,
+			    kill_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos != 1 || ctl_parse_id(c, pos[0], &id))
 		return ctl_usage(c, "kill needs one agent id (a number > 0)");
 	if (sigarg && parse_signal(sigarg, &sig))
@@ -105,13 +102,10 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 	int npos, ret, n;
 	json_t *o;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos);
-	if (ret == CTL_HELP) {
-		fputs(migrate_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos,
+			    migrate_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos != 2)
 		return ctl_usage(c, "migrate needs ID and CPULIST");
 	if (ctl_parse_id(c, pos[0], &id))

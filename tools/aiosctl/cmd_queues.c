@@ -138,13 +138,9 @@ static int print_queues(struct ctl *c, const struct aios_queue_info *v,
 		if (table_row(t, cells))
 			goto nomem;
 	}
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, true);
 nomem:
-	table_free(t);
-	fprintf(stderr, "aiosctl: out of memory\n");
-	return EXIT_FAIL;
+	return table_finish(t, false);
 }
 
 /* A u32 option value: 0 set, EXIT_USAGE printed otherwise. */
@@ -182,13 +178,10 @@ static int queues_create(struct ctl *c, const char *name, char **opts_argv,
 	uint32_t id;
 	int npos, ret;
 
-	ret = ctl_parse_opts(c, opts_argc, opts_argv, opts, 7, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(queues_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, opts_argc, opts_argv, opts, 7, pos, 0, &npos,
+			    queues_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (!algo)
 		return ctl_usage(c, "queues create needs --algo fifo|round_robin|priority");
 	if (aios_algo_parse(algo, &cfg.algo))
@@ -231,13 +224,10 @@ static int queues_destroy(struct ctl *c, const char *ref, char **opts_argv,
 	int npos, ret;
 	json_t *o;
 
-	ret = ctl_parse_opts(c, opts_argc, opts_argv, opts, 1, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(queues_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, opts_argc, opts_argv, opts, 1, pos, 0, &npos,
+			    queues_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	parse_qref(ref, &id, &name);
 	ret = ctl_confirm(c, "destroy queue %s%s", ref,
 			  force ? " and fail every queued or running task" : "");
@@ -276,13 +266,10 @@ int cmd_queues(struct ctl *c, int argc, char **argv)
 		if (k == 3)
 			return queues_destroy(c, argv[2], argv + 3, argc - 3);
 	}
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos);
-	if (ret == CTL_HELP) {
-		fputs(queues_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, NULL, 0, pos, 2, &npos,
+			    queues_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (npos) {
 		k = ctl_match(pos[0], cmds, 4);
 		if (k < 0)
@@ -353,13 +340,10 @@ int cmd_tasks(struct ctl *c, int argc, char **argv)
 	int npos, ret, k;
 	size_t n, i;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, opts, 1, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(tasks_help, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts, 1, pos, 0, &npos,
+			    tasks_help);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (qarg) {
 		parse_qref(qarg, &qid, &name);
 		if (!qid) {
@@ -407,11 +391,5 @@ int cmd_tasks(struct ctl *c, int argc, char **argv)
 		}
 	}
 	free(v);
-	if (!t) {
-		fprintf(stderr, "aiosctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return EXIT_OK;
+	return table_finish(t, true);
 }

@@ -21,13 +21,10 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	int npos, ret;
 	json_t *o;
 
-	ret = ctl_parse_opts(c, argc - 1, argv + 1, NULL, 0, pos, 0, &npos);
-	if (ret == CTL_HELP) {
-		fputs(help_text, stdout);
-		return EXIT_OK;
-	}
+	ret = ctl_parse_cmd(c, argc - 1, argv + 1, NULL, 0, pos, 0, &npos,
+			    help_text);
 	if (ret)
-		return ret;
+		return ctl_status(ret);
 	if (aios_status(c->h, &st) < 0)
 		return ctl_fail(c);
 	if (c->json) {

@@ -55,6 +55,21 @@ int ctl_parse_opts(struct ctl *c, int argc, char **argv,
 		   const struct ctl_opt *opts, int nopts,
 		   char **pos, int maxpos, int *npos);
 
+/*
+ * ctl_parse_opts for a command with help text: on a help word prints help
+ * to stdout and returns CTL_HELP.  Returns 0 to go on; anything else ends
+ * the command with exit status ctl_status(ret).
+ */
+int ctl_parse_cmd(struct ctl *c, int argc, char **argv,
+		  const struct ctl_opt *opts, int nopts,
+		  char **pos, int maxpos, int *npos, const char *help);
+
+/* Exit status for a non-zero ctl_parse_cmd result (EXIT_OK after help). */
+static inline int ctl_status(int ret)
+{
+	return ret == CTL_HELP ? EXIT_OK : ret;
+}
+
 /* Agent id (decimal, > 0). */
 int ctl_parse_id(struct ctl *c, const char *s, uint64_t *id);
 /* Unsigned decimal number (0 allowed). */

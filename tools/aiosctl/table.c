@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "table.h"
 
 struct table {
@@ -96,4 +97,16 @@ void table_free(struct table *t)
 	free(t->cells);
 	free(t->width);
 	free(t);
+}
+
+int table_finish(struct table *t, bool ok)
+{
+	if (!t || !ok) {
+		table_free(t);
+		fprintf(stderr, "aiosctl: out of memory\n");
+		return EXIT_FAIL;
+	}
+	table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
 }

@@ -296,3 +296,15 @@ int ctl_parse_opts(struct ctl *c, int argc, char **argv,
 	}
 	return 0;
 }
+
+int ctl_parse_cmd(struct ctl *c, int argc, char **argv,
+		  const struct ctl_opt *opts, int nopts,
+		  char **pos, int maxpos, int *npos, const char *help)
+{
+	int ret = ctl_parse_opts(c, argc, argv, opts, nopts, pos, maxpos,
+				 npos);
+
+	if (ret == CTL_HELP)
+		fputs(help, stdout);
+	return ret;
+}

@@ -122,32 +122,6 @@ int aios_gpu_query(struct aios *h, uint64_t handle, uint32_t *state,
 
 /* ---- netlink ---- */
 
-static int gpu_nl_start(struct aios *h, uint8_t cmd, int flags, bool caller,
-			struct nl_msg **out, const char *what)
-{
-	struct nl_msg *m;
-	int ret;
-
-	ret = aiosi_nl_ensure(h);
-	if (ret)
-		return ret;
-	m = aiosi_nl_new(h, cmd, flags);
-	if (!m)
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	if (caller && aiosi_nl_put_caller(h, m)) {
-		nlmsg_free(m);
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	}
-	*out = m;
-	return 0;
-}
-
-static int gpu_put_fail(struct aios *h, struct nl_msg *m, const char *what)
-{
-	nlmsg_free(m);
-	return aiosi_fail(h, -EMSGSIZE, NULL, "%s: building request", what);
-}
-
 int aios_gpu_register(struct aios *h, uint32_t id, const char *name,
 		      const char *path, uint32_t grace_ms)
 {
@@ -168,7 +142,7 @@ int aios_gpu_register(struct aios *h, uint32_t id, const char *name,
 		return aiosi_failmsg(h, -EINVAL,
 				     "%s: the device node path must be absolute and shorter than %d bytes",
 				     what, AIOS_GPU_PATH_MAX);
-	ret = gpu_nl_start(h, AIOS_CMD_GPU_REGISTER, 0, true, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_GPU_REGISTER, 0, true, &m, what);
 	if (ret)
 		return ret;
 	nest = nla_nest_start(m, AIOS_A_GPU);
@@ -176,7 +150,7 @@ int aios_gpu_register(struct aios *h, uint32_t id, const char *name,
 	    nla_put_string(m, AIOS_GPU_A_NAME, name) ||
 	    nla_put_string(m, AIOS_GPU_A_PATH, path) ||
 	    (grace_ms && nla_put_u32(m, AIOS_GPU_A_GRACE_MS, grace_ms)))
-		return gpu_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	nla_nest_end(m, nest);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
@@ -192,12 +166,12 @@ int aios_gpu_unregister(struct aios *h, uint32_t id)
 	int ret;
 
 	snprintf(what, sizeof(what), "gpu unregister of device %u", id);
-	ret = gpu_nl_start(h, AIOS_CMD_GPU_UNREGISTER, 0, true, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_GPU_UNREGISTER, 0, true, &m, what);
 	if (ret)
 		return ret;
 	nest = nla_nest_start(m, AIOS_A_GPU);
 	if (!nest || nla_put_u32(m, AIOS_GPU_A_ID, id))
-		return gpu_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	nla_nest_end(m, nest);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
@@ -217,7 +191,6 @@ static int gpu_cb(const struct nlmsghdr *nlh, void *arg)
 	struct gpu_reply *r = arg;
 	char detail[AIOSI_DETAIL_MAX];
 	struct aios_gpu *nv;
-	size_t ncap;
 	int ret;
 
 	ret = aiosi_parse_genl(nlh, tb, detail, sizeof(detail));
@@ -226,14 +199,10 @@ static int gpu_cb(const struct nlmsghdr *nlh, void *arg)
 				     "gpu: reply without AIOS_A_GPU");
 	if (ret)
 		return aiosi_fail(r->h, ret, detail, "gpu reply");
-	if (r->n == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 8;
-		nv = realloc(r->v, ncap * sizeof(*nv));
-		if (!nv)
-			return aiosi_fail(r->h, -ENOMEM, NULL, "gpu reply");
-		r->v = nv;
-		r->cap = ncap;
-	}
+	nv = aiosi_grow(r->v, &r->cap, r->n, sizeof(*nv), 8, 0);
+	if (!nv)
+		return aiosi_fail(r->h, -ENOMEM, NULL, "gpu reply");
+	r->v = nv;
 	ret = aiosi_decode_gpu(tb[AIOS_A_GPU], &r->v[r->n], detail,
 			       sizeof(detail));
 	if (ret)
@@ -251,16 +220,16 @@ static int gpu_get_one(struct aios *h, uint32_t id, uint64_t agent,
 	struct nl_msg *m;
 	int ret;
 
-	ret = gpu_nl_start(h, AIOS_CMD_GPU_GET, 0, false, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_GPU_GET, 0, false, &m, what);
 	if (ret)
 		return ret;
 	if (agent) {
 		if (nla_put_u64(m, AIOS_A_AGENT_ID, agent))
-			return gpu_put_fail(h, m, what);
+			return aiosi_nl_put_fail(h, m, what);
 	} else {
 		nest = nla_nest_start(m, AIOS_A_GPU);
 		if (!nest || nla_put_u32(m, AIOS_GPU_A_ID, id))
-			return gpu_put_fail(h, m, what);
+			return aiosi_nl_put_fail(h, m, what);
 		nla_nest_end(m, nest);
 	}
 	ret = aiosi_nl_request(h, m, gpu_cb, &r, what);
@@ -318,8 +287,8 @@ int aios_gpu_list(struct aios *h, struct aios_gpu **list, size_t *n)
 
 	*list = NULL;
 	*n = 0;
-	ret = gpu_nl_start(h, AIOS_CMD_GPU_GET, NLM_F_DUMP, false, &m,
-			   "gpu list");
+	ret = aiosi_nl_start(h, AIOS_CMD_GPU_GET, NLM_F_DUMP, false, &m,
+			     "gpu list");
 	if (ret)
 		return ret;
 	ret = aiosi_nl_request(h, m, gpu_cb, &r, "gpu list");
@@ -398,18 +367,13 @@ static int gpu_scan(const char *dir, const char *prefix, int kind,
 			continue;	/* the kernel could not take it */
 		if (stat(path, &st) || !S_ISCHR(st.st_mode))
 			continue;
-		if (f->n == f->cap) {
-			size_t ncap = f->cap ? f->cap * 2 : 16;
-
-			nv = realloc(f->v, ncap * sizeof(*nv));
-			if (!nv) {
-				closedir(d);
-				snprintf(err, errlen, "out of memory");
-				return -ENOMEM;
-			}
-			f->v = nv;
-			f->cap = ncap;
+		nv = aiosi_grow(f->v, &f->cap, f->n, sizeof(*nv), 16, 0);
+		if (!nv) {
+			closedir(d);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
 		}
+		f->v = nv;
 		e = &f->v[f->n++];
 		memset(e, 0, sizeof(*e));
 		e->kind = kind;

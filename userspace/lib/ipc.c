@@ -356,16 +356,11 @@ static int mbox_cb(const struct nlmsghdr *nlh, void *arg)
 	if (!tb[AIOS_MBOX_A_AGENT_ID])
 		return aiosi_failmsg(r->h, -EBADMSG,
 				     "mailbox reply without AIOS_MBOX_A_AGENT_ID");
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 16;
-
-		nv = realloc(r->v, ncap * sizeof(*nv));
-		if (!nv)
-			return aiosi_failmsg(r->h, -ENOMEM,
-					     "mailboxes: out of memory");
-		r->v = nv;
-		r->cap = ncap;
-	}
+	nv = aiosi_grow(r->v, &r->cap, r->n, sizeof(*nv), 16, 0);
+	if (!nv)
+		return aiosi_failmsg(r->h, -ENOMEM,
+				     "mailboxes: out of memory");
+	r->v = nv;
 	st = &r->v[r->n++];
 	memset(st, 0, sizeof(*st));
 	st->agent_id = get64(tb, AIOS_MBOX_A_AGENT_ID);

@@ -129,6 +129,50 @@ int aiosi_nl_put_caller(struct aios *h, struct nl_msg *m)
 	return nla_put_u32(m, AIOS_A_CALLER_FD, h->fd) ? -ENOMEM : 0;
 }
 
+void *aiosi_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first,
+		 size_t max)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : first;
+	if (max && ncap > max)
+		ncap = max;
+	nv = realloc(v, ncap * elem);
+	if (!nv)
+		return NULL;
+	*cap = ncap;
+	return nv;
+}
+
+int aiosi_nl_start(struct aios *h, uint8_t cmd, int flags, bool caller,
+		   struct nl_msg **out, const char *what)
+{
+	struct nl_msg *m;
+	int ret;
+
+	ret = aiosi_nl_ensure(h);
+	if (ret)
+		return ret;
+	m = aiosi_nl_new(h, cmd, flags);
+	if (!m)
+		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
+	if (caller && aiosi_nl_put_caller(h, m)) {
+		nlmsg_free(m);
+		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
+	}
+	*out = m;
+	return 0;
+}
+
+int aiosi_nl_put_fail(struct aios *h, struct nl_msg *m, const char *what)
+{
+	nlmsg_free(m);
+	return aiosi_fail(h, -EMSGSIZE, NULL, "%s: building request", what);
+}
+
 int aiosi_nl_request(struct aios *h, struct nl_msg *m, aiosi_msg_cb cb,
 		     void *arg, const char *what)
 {

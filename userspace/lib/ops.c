@@ -24,33 +24,6 @@ static bool use_netlink(const struct aios *h)
 	return h->fd < 0 || !h->agent_id;
 }
 
-/* Start a netlink request; on failure the message is set. */
-static int nl_start(struct aios *h, uint8_t cmd, int flags, bool caller,
-		    struct nl_msg **out, const char *what)
-{
-	struct nl_msg *m;
-	int ret;
-
-	ret = aiosi_nl_ensure(h);
-	if (ret)
-		return ret;
-	m = aiosi_nl_new(h, cmd, flags);
-	if (!m)
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	if (caller && aiosi_nl_put_caller(h, m)) {
-		nlmsg_free(m);
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	}
-	*out = m;
-	return 0;
-}
-
-static int nl_put_fail(struct aios *h, struct nl_msg *m, const char *what)
-{
-	nlmsg_free(m);
-	return aiosi_fail(h, -EMSGSIZE, NULL, "%s: building request", what);
-}
-
 int aios_kill(struct aios *h, uint64_t id, int sig, unsigned int flags)
 {
 	struct aios_kill k;
@@ -81,13 +54,13 @@ int aios_kill(struct aios *h, uint64_t id, int sig, unsigned int flags)
 		aiosi_clear_err(h);
 		return 0;
 	}
-	ret = nl_start(h, AIOS_CMD_AGENT_KILL, 0, true, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_AGENT_KILL, 0, true, &m, what);
 	if (ret)
 		return ret;
 	if (nla_put_u64(m, AIOS_A_AGENT_ID, id) ||
 	    nla_put_u32(m, AIOS_A_SIGNAL, sig) ||
 	    (flags && nla_put_u32(m, AIOS_A_FLAGS, flags)))
-		return nl_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
 		aiosi_clear_err(h);
@@ -127,12 +100,12 @@ int aios_migrate(struct aios *h, uint64_t id, const cpu_set_t *cpus)
 	}
 	if (!id && h->agent_id)
 		id = h->agent_id;
-	ret = nl_start(h, AIOS_CMD_AGENT_MIGRATE, 0, true, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_AGENT_MIGRATE, 0, true, &m, what);
 	if (ret)
 		return ret;
 	if (nla_put_u64(m, AIOS_A_AGENT_ID, id) ||
 	    nla_put(m, AIOS_A_CPUMASK, bytes, cpus))
-		return nl_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
 		aiosi_clear_err(h);
@@ -207,12 +180,12 @@ static int caps_nl(struct aios *h, uint8_t cmd, uint64_t id, uint64_t caps,
 	if (!id && h->agent_id)
 		id = h->agent_id;
 	/* CAPS_GET is open to anyone and takes no caller descriptor. */
-	ret = nl_start(h, cmd, 0, cmd != AIOS_CMD_CAPS_GET, &m, what);
+	ret = aiosi_nl_start(h, cmd, 0, cmd != AIOS_CMD_CAPS_GET, &m, what);
 	if (ret)
 		return ret;
 	if (nla_put_u64(m, AIOS_A_AGENT_ID, id) ||
 	    (cmd != AIOS_CMD_CAPS_GET && nla_put_u64(m, AIOS_A_CAPS, caps)))
-		return nl_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, caps_cb, &r, what);
 	if (ret)
 		return ret;
@@ -325,7 +298,7 @@ int aios_status(struct aios *h, struct aios_status *out)
 	struct nl_msg *m;
 	int ret;
 
-	ret = nl_start(h, AIOS_CMD_STATUS_GET, 0, false, &m, "status");
+	ret = aiosi_nl_start(h, AIOS_CMD_STATUS_GET, 0, false, &m, "status");
 	if (ret)
 		return ret;
 	ret = aiosi_nl_request(h, m, status_cb, &r, "status");
@@ -352,7 +325,6 @@ static int agents_cb(const struct nlmsghdr *nlh, void *arg)
 	struct agents_reply *r = arg;
 	char detail[AIOSI_DETAIL_MAX];
 	struct aios_agent *nv;
-	size_t ncap;
 	int ret;
 
 	ret = aiosi_parse_genl(nlh, tb, detail, sizeof(detail));
@@ -361,14 +333,10 @@ static int agents_cb(const struct nlmsghdr *nlh, void *arg)
 				     "agents: reply without AIOS_A_AGENT");
 	if (ret)
 		return aiosi_fail(r->h, ret, detail, "agents reply");
-	if (r->n == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 16;
-		nv = realloc(r->v, ncap * sizeof(*nv));
-		if (!nv)
-			return aiosi_fail(r->h, -ENOMEM, NULL, "agents");
-		r->v = nv;
-		r->cap = ncap;
-	}
+	nv = aiosi_grow(r->v, &r->cap, r->n, sizeof(*nv), 16, 0);
+	if (!nv)
+		return aiosi_fail(r->h, -ENOMEM, NULL, "agents");
+	r->v = nv;
 	ret = aiosi_decode_agent(tb[AIOS_A_AGENT], &r->v[r->n], detail,
 				 sizeof(detail));
 	if (ret)
@@ -383,7 +351,8 @@ int aios_agents(struct aios *h, struct aios_agent **list, size_t *n)
 	struct nl_msg *m;
 	int ret;
 
-	ret = nl_start(h, AIOS_CMD_AGENT_GET, NLM_F_DUMP, false, &m, "agents");
+	ret = aiosi_nl_start(h, AIOS_CMD_AGENT_GET, NLM_F_DUMP, false, &m,
+			     "agents");
 	if (ret)
 		return ret;
 	ret = aiosi_nl_request(h, m, agents_cb, &r, "agents");
@@ -405,11 +374,11 @@ int aios_agent_get(struct aios *h, uint64_t id, struct aios_agent *out)
 	int ret;
 
 	snprintf(what, sizeof(what), "agent %llu", (unsigned long long)id);
-	ret = nl_start(h, AIOS_CMD_AGENT_GET, 0, false, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_AGENT_GET, 0, false, &m, what);
 	if (ret)
 		return ret;
 	if (nla_put_u64(m, AIOS_A_AGENT_ID, id))
-		return nl_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, agents_cb, &r, what);
 	if (!ret && r.n != 1)
 		ret = aiosi_failmsg(h, -EBADMSG,
@@ -439,7 +408,6 @@ static int audit_cb(const struct nlmsghdr *nlh, void *arg)
 	struct audit_reply *r = arg;
 	char detail[AIOSI_DETAIL_MAX];
 	struct aios_audit_rec rec, *nv;
-	size_t ncap;
 	int ret;
 
 	ret = aiosi_parse_genl(nlh, tb, detail, sizeof(detail));
@@ -456,16 +424,10 @@ static int audit_cb(const struct nlmsghdr *nlh, void *arg)
 		r->total++;
 		return 0;
 	}
-	if (r->n == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 64;
-		if (r->limit && ncap > r->limit)
-			ncap = r->limit;
-		nv = realloc(r->v, ncap * sizeof(*nv));
-		if (!nv)
-			return aiosi_fail(r->h, -ENOMEM, NULL, "audit");
-		r->v = nv;
-		r->cap = ncap;
-	}
+	nv = aiosi_grow(r->v, &r->cap, r->n, sizeof(*nv), 64, r->limit);
+	if (!nv)
+		return aiosi_fail(r->h, -ENOMEM, NULL, "audit");
+	r->v = nv;
 	r->v[r->n++] = rec;
 	r->total++;
 	return 0;
@@ -502,7 +464,8 @@ int aios_audit_read(struct aios *h, const struct aios_audit_filter *f,
 			       AIOS_AUDIT_F_AGENT)))
 		return aiosi_failmsg(h, -EINVAL, "audit: unknown filter flags 0x%x",
 				     f->flags);
-	ret = nl_start(h, AIOS_CMD_AUDIT_GET, NLM_F_DUMP, true, &m, "audit");
+	ret = aiosi_nl_start(h, AIOS_CMD_AUDIT_GET, NLM_F_DUMP, true, &m,
+			     "audit");
 	if (ret)
 		return ret;
 	if (f) {
@@ -513,7 +476,7 @@ int aios_audit_read(struct aios *h, const struct aios_audit_filter *f,
 		     nla_put_u64(m, AIOS_A_SEQ_AFTER, f->seq_after)) ||
 		    ((f->flags & AIOS_AUDIT_F_AGENT) &&
 		     nla_put_u64(m, AIOS_A_AGENT_ID, f->agent_id)))
-			return nl_put_fail(h, m, "audit");
+			return aiosi_nl_put_fail(h, m, "audit");
 	}
 	ret = aiosi_nl_request(h, m, audit_cb, &r, "audit");
 	snprintf(bare, sizeof(bare), "audit: %s", strerror(EPERM));
@@ -547,11 +510,11 @@ int aios_audit_config(struct aios *h, uint32_t ring_size)
 		return aiosi_failmsg(h, -EINVAL,
 				     "%s: must be a power of two in 16..1048576",
 				     what);
-	ret = nl_start(h, AIOS_CMD_AUDIT_CONFIG, 0, false, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_AUDIT_CONFIG, 0, false, &m, what);
 	if (ret)
 		return ret;
 	if (nla_put_u32(m, AIOS_A_RING_SIZE, ring_size))
-		return nl_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
 		aiosi_clear_err(h);

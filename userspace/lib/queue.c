@@ -241,32 +241,6 @@ static int aiosi_decode_task(const struct nlattr *nest, struct aios_task_info *o
 
 /* ---- netlink requests ---- */
 
-static int q_start(struct aios *h, uint8_t cmd, int flags, bool caller,
-		   struct nl_msg **out, const char *what)
-{
-	struct nl_msg *m;
-	int ret;
-
-	ret = aiosi_nl_ensure(h);
-	if (ret)
-		return ret;
-	m = aiosi_nl_new(h, cmd, flags);
-	if (!m)
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	if (caller && aiosi_nl_put_caller(h, m)) {
-		nlmsg_free(m);
-		return aiosi_fail(h, -ENOMEM, NULL, "%s", what);
-	}
-	*out = m;
-	return 0;
-}
-
-static int q_put_fail(struct aios *h, struct nl_msg *m, const char *what)
-{
-	nlmsg_free(m);
-	return aiosi_fail(h, -EMSGSIZE, NULL, "%s: building request", what);
-}
-
 /* AIOS_A_QUEUE { ID } when id != 0, else { NAME }. */
 static int put_qref(struct nl_msg *m, uint32_t id, const char *name)
 {
@@ -292,19 +266,15 @@ struct queues_reply {
 
 static int grow(struct queues_reply *r, size_t elem)
 {
-	size_t ncap = r->cap ? r->cap * 2 : 16;
-	void *p;
+	void *p = r->tasks ? (void *)r->tv : (void *)r->v;
 
-	if (r->n < r->cap)
-		return 0;
-	p = realloc(r->tasks ? (void *)r->tv : (void *)r->v, ncap * elem);
+	p = aiosi_grow(p, &r->cap, r->n, elem, 16, 0);
 	if (!p)
 		return -ENOMEM;
 	if (r->tasks)
 		r->tv = p;
 	else
 		r->v = p;
-	r->cap = ncap;
 	return 0;
 }
 
@@ -351,17 +321,17 @@ int aios_queue_create(struct aios *h, const struct aios_queue_cfg *c,
 		return aiosi_failmsg(h, -EINVAL,
 				     "create queue: unknown algorithm %u (fifo 0, round_robin 1, priority 2)",
 				     c->algo);
-	ret = q_start(h, AIOS_CMD_QUEUE_CREATE, 0, true, &m, r.what);
+	ret = aiosi_nl_start(h, AIOS_CMD_QUEUE_CREATE, 0, true, &m, r.what);
 	if (ret)
 		return ret;
 	n = nla_nest_start(m, AIOS_A_QUEUE);
 	if (!n || nla_put_string(m, AIOS_QUEUE_A_NAME, c->name) ||
 	    nla_put_u32(m, AIOS_QUEUE_A_ALGO, c->algo))
-		return q_put_fail(h, m, r.what);
+		return aiosi_nl_put_fail(h, m, r.what);
 #define OPT(bit, attr, f)						\
 	do {								\
 		if ((c->set & (bit)) && nla_put_u32(m, attr, c->f))	\
-			return q_put_fail(h, m, r.what);		\
+			return aiosi_nl_put_fail(h, m, r.what);		\
 	} while (0)
 	OPT(AIOS_QCFG_MAX_CONCURRENT, AIOS_QUEUE_A_MAX_CONCURRENT,
 	    max_concurrent);
@@ -398,12 +368,12 @@ int aios_queue_destroy(struct aios *h, uint32_t id, const char *name,
 		snprintf(what, sizeof(what), "destroy queue %u", id);
 	else
 		snprintf(what, sizeof(what), "destroy queue \"%s\"", name);
-	ret = q_start(h, AIOS_CMD_QUEUE_DESTROY, 0, true, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_QUEUE_DESTROY, 0, true, &m, what);
 	if (ret)
 		return ret;
 	if (put_qref(m, id, name) ||
 	    (force && nla_put_u32(m, AIOS_A_FLAGS, AIOS_DESTROY_FORCE)))
-		return q_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, NULL, NULL, what);
 	if (!ret)
 		aiosi_clear_err(h);
@@ -425,11 +395,11 @@ int aios_queue_get(struct aios *h, uint32_t id, const char *name,
 	else
 		snprintf(what, sizeof(what), "queue \"%s\"", name);
 	r.what = what;
-	ret = q_start(h, AIOS_CMD_QUEUE_GET, 0, false, &m, what);
+	ret = aiosi_nl_start(h, AIOS_CMD_QUEUE_GET, 0, false, &m, what);
 	if (ret)
 		return ret;
 	if (put_qref(m, id, name))
-		return q_put_fail(h, m, what);
+		return aiosi_nl_put_fail(h, m, what);
 	ret = aiosi_nl_request(h, m, queues_cb, &r, what);
 	if (!ret && r.n != 1)
 		ret = aiosi_failmsg(h, -EBADMSG, "%s: no queue in the reply",
@@ -450,7 +420,8 @@ int aios_queues(struct aios *h, struct aios_queue_info **list, size_t *n)
 
 	*list = NULL;
 	*n = 0;
-	ret = q_start(h, AIOS_CMD_QUEUE_GET, NLM_F_DUMP, false, &m, r.what);
+	ret = aiosi_nl_start(h, AIOS_CMD_QUEUE_GET, NLM_F_DUMP, false, &m,
+			     r.what);
 	if (ret)
 		return ret;
 	ret = aiosi_nl_request(h, m, queues_cb, &r, r.what);
@@ -473,11 +444,12 @@ int aios_tasks(struct aios *h, uint32_t queue_id,
 
 	*list = NULL;
 	*n = 0;
-	ret = q_start(h, AIOS_CMD_TASK_GET, NLM_F_DUMP, false, &m, r.what);
+	ret = aiosi_nl_start(h, AIOS_CMD_TASK_GET, NLM_F_DUMP, false, &m,
+			     r.what);
 	if (ret)
 		return ret;
 	if (queue_id && put_qref(m, queue_id, NULL))
-		return q_put_fail(h, m, r.what);
+		return aiosi_nl_put_fail(h, m, r.what);
 	ret = aiosi_nl_request(h, m, queues_cb, &r, r.what);
 	if (ret) {
 		free(r.tv);

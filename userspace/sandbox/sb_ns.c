@@ -78,7 +78,15 @@ int sb_ns_check_path(const char *path, char *msg, size_t len)
 				      "which the sandbox already shows read-only",
 				      path, sys_dirs[i]);
 	}
-	for (p = "/proc\0/dev\0/tmp\0/scratch\0/etc\0"; *p; p += strlen(p) + 1) {
+	/*
+	 * The sandbox's /tmp is its own tmpfs: a host path below /tmp may be
+	 * bound into it (the directories leading to it are made in that
+	 * tmpfs), but /tmp itself would expose the host's.
+	 */
+	if (!strcmp(path, "/tmp"))
+		return sb_err(msg, len, EINVAL, "path '/tmp' is provided by the "
+			      "sandbox itself; bind a directory below it");
+	for (p = "/proc\0/dev\0/scratch\0/etc\0"; *p; p += strlen(p) + 1) {
 		size_t n = strlen(p);
 
 		if (!strncmp(path, p, n) && (path[n] == '/' || path[n] == '\0'))
