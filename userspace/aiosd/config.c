@@ -15,6 +15,7 @@ void config_defaults(struct aiosd_config *c)
 	c->socket_mode = 0666;
 	snprintf(c->device, sizeof(c->device), "/dev/aios");
 	snprintf(c->store_dir, sizeof(c->store_dir), "/var/lib/aios/store");
+	snprintf(c->runs_fsync, sizeof(c->runs_fsync), "group");
 	c->max_size_mb = 256;
 	c->k_threshold = 0.9;
 	c->key_max = 1024;
@@ -68,6 +69,9 @@ static const struct key keys[] = {
 	{ "store.snapshot_interval_s", "AIOS_SNAPSHOT_INTERVAL_S", K_U32, F(snapshot_interval_s), 0, 1 << 30 },
 	{ "store.evict_samples", "AIOS_EVICT_SAMPLES", K_U32, F(evict_samples), 1, 64 },
 	{ "store.recover", "AIOS_STORE_RECOVER", K_BOOL, F(recover), 0, 0 },
+	{ "runs.dir", "AIOS_RUNS_DIR", K_STR, F(runs_dir), 0, 0 },
+	{ "runs.fsync", "AIOS_RUNS_FSYNC", K_STR, F(runs_fsync), 0, 0 },
+	{ "runs.models", "AIOS_MODELS", K_STR, F(models), 0, 0 },
 };
 
 static int set_from_string(struct aiosd_config *c, const struct key *k,
@@ -203,12 +207,12 @@ static int load_obj(struct aiosd_config *c, json_t *obj, const char *scope,
 		const struct key *k = NULL;
 		int r;
 
-		if (!scope && !strcmp(name, "store")) {
+		if (!scope && (!strcmp(name, "store") || !strcmp(name, "runs"))) {
 			if (!json_is_object(v)) {
-				snprintf(err, errlen, "config key \"store\": expected an object");
+				snprintf(err, errlen, "config key \"%s\": expected an object", name);
 				return -EINVAL;
 			}
-			r = load_obj(c, v, "store", err, errlen);
+			r = load_obj(c, v, name, err, errlen);
 			if (r)
 				return r;
 			continue;

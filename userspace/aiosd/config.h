@@ -32,6 +32,9 @@ struct aiosd_config {
 	uint32_t idle_timeout_s;	/* close connections silent this long */
 	uint32_t message_timeout_s;	/* ... or stuck mid-message this long */
 	int log_level;			/* 0 err, 1 warn, 2 info, 3 debug */
+	char runs_dir[512];		/* runs/ and contexts/; "" = store.dir/.. */
+	char runs_fsync[16];		/* always | group | none */
+	char models[512];		/* model table JSON, "" = built-in */
 };
 
 void config_defaults(struct aiosd_config *c);

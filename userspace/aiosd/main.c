@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "server.h"
+#include "runops.h"
 #include "store.h"
 
 /* sd_notify(3) by hand: one datagram to $NOTIFY_SOCKET ('@' = abstract). */
@@ -58,7 +59,8 @@ static void usage(FILE *f)
 		"  -d, --store-dir DIR store snapshot and log directory\n"
 		"      --memory-only   keep the store in memory only (no durability)\n"
 		"      --recover       start from the last good record of a damaged store\n"
-		"Environment overrides: AIOS_SOCKET, AIOS_STORE_DIR, AIOS_MAX_SIZE_MB,\n"
+		"Environment overrides: AIOS_SOCKET, AIOS_STORE_DIR, AIOS_RUNS_DIR, AIOS_RUNS_FSYNC,\n"
+		"AIOS_MODELS, AIOS_MAX_SIZE_MB,\n"
 		"AIOS_K_THRESHOLD, AIOS_FSYNC (always|batched|never), AIOS_FSYNC_INTERVAL_MS, ...\n");
 }
 
@@ -78,6 +80,7 @@ int main(int argc, char **argv)
 	struct aios_store_open_report rep;
 	struct server_info info = { .notify = notify };
 	struct aios_store *st;
+	struct aios_runops *runs = NULL;
 	const char *cfile = NULL, *sock = NULL, *dir = NULL;
 	bool memonly = false, recover = false;
 	char err[1024];
@@ -163,7 +166,47 @@ int main(int argc, char **argv)
 		  (unsigned long long)cfg.max_size_mb, cfg.k_threshold,
 		  config_fsync_name(cfg.fsync));
 	info.load_report = cfg.store_dir[0] ? rep.message : "in memory only";
+	/* by default runs live next to the store: /var/lib/aios/{store,runs} */
+	if (!cfg.runs_dir[0] && cfg.store_dir[0]) {
+		char *slash;
+
+		snprintf(cfg.runs_dir, sizeof(cfg.runs_dir), "%s", cfg.store_dir);
+		slash = strrchr(cfg.runs_dir, '/');
+		if (slash && slash != cfg.runs_dir)
+			*slash = 0;
+		else
+			cfg.runs_dir[0] = 0;
+	}
+	if (!cfg.runs_dir[0])
+		info.runs_why = "no runs.dir and no store directory (memory-only)";
+	if (cfg.runs_dir[0]) {
+		struct aios_runops_opts ro = {
+			.state_dir = cfg.runs_dir,
+			.models_path = cfg.models[0] ? cfg.models : NULL,
+			.deferred_sync = 1,
+			.max_inline_pack = cfg.max_message / 2,
+		};
+		struct aios_rerr re = { 0 };
+		static char why[600];
+
+		if (aios_fsync_policy_parse(cfg.runs_fsync, &ro.policy)) {
+			aiosd_log(0, "configuration: runs.fsync must be always, group or none, not \"%s\"",
+				  cfg.runs_fsync);
+			aios_store_close(st);
+			return 1;
+		}
+		if (aios_runops_open(&ro, &runs, &re)) {
+			snprintf(why, sizeof(why), "%s", re.msg);
+			info.runs_why = why;
+			aiosd_log(1, "runs and contexts disabled: %s", re.msg);
+		} else {
+			aiosd_log(2, "runs and contexts in %s (fsync %s)", cfg.runs_dir,
+				  cfg.runs_fsync);
+		}
+	}
+	info.runs = runs;
 	r = server_run(&cfg, st, &info);
+	aios_runops_close(runs);
 	if (cfg.store_dir[0] && !r) {
 		struct aios_store_stats s;
 

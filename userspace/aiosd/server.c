@@ -18,6 +18,7 @@
 #include "server.h"
 #include "memops.h"
 #include "proto.h"
+#include "runops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,7 @@ struct conn {
 	bool reading;		/* EPOLLIN registered */
 	bool writing;		/* EPOLLOUT registered */
 	bool held;		/* replies wait for the round's log sync */
+	bool runs_pending;	/* ... or for the round's ledger sync */
 	bool backlog;		/* complete requests wait in the input buffer
 				 * (stopped by the output limit) */
 };
@@ -361,6 +363,42 @@ static void conn_reply(struct server *s, struct conn *c, json_t *msg)
 	free(frame);
 }
 
+/* "run.*", "ledger.*", ... "context.*": libaiosruns (Documentation/runs.md). */
+static json_t *op_runs(struct server *s, struct conn *c, struct proto_req *req)
+{
+	struct aios_runops_caller who = { .ns = client_ns(&c->id), .admin = c->id.admin };
+	struct aios_rerr e = { 0 };
+	json_t *res = NULL, *r;
+	int rc;
+
+	if (!s->info->runs) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "runs and contexts are unavailable: %s",
+			 s->info->runs_why ? s->info->runs_why : "disabled (runs.dir is empty)");
+		return proto_error(req->id, -EIO, msg);
+	}
+	rc = aios_runops_handle(s->info->runs, &who, req->op, req->root, &res, &e);
+	if (rc) {
+		r = proto_error(req->id, rc, e.msg);
+		if (r && rc == -ESTALE)
+			json_object_set_new(json_object_get(r, "error"), "current_seq",
+					    json_integer((json_int_t)e.cur_seq));
+		if (r && rc == -EBADMSG && e.bad_seq)
+			json_object_set_new(json_object_get(r, "error"), "bad_seq",
+					    json_integer((json_int_t)e.bad_seq));
+	} else {
+		r = proto_ok(req->id);
+		if (r)
+			json_object_update(r, res);
+		json_decref(res);
+	}
+	/* ledger records written this round: reply after their sync */
+	if (aios_runops_unsynced(s->info->runs))
+		c->runs_pending = true;
+	return r;
+}
+
 static void handle_frame(struct server *s, struct conn *c, const uint8_t *p, size_t n)
 {
 	struct proto_req req;
@@ -380,6 +418,8 @@ static void handle_frame(struct server *s, struct conn *c, const uint8_t *p, siz
 		conn_reply(s, c, op_auth(s, c, &req));
 	} else if (!strcmp(req.op, "hello") || !strcmp(req.op, "status")) {
 		conn_reply(s, c, op_status(s, c, &req));
+	} else if (aios_runops_owns(req.op)) {
+		conn_reply(s, c, op_runs(s, c, &req));
 	} else {
 		reply = memops_handle(s->st, &c->id, &req, s->cfg->max_message);
 		if (!reply) {
@@ -496,7 +536,8 @@ static void conn_process(struct server *s, struct conn *c)
 		c->in = NULL;
 		c->in_cap = 0;
 	}
-	if (s->cfg->fsync == AIOS_FSYNC_ALWAYS && c->out_len > c->out_off) {
+	if ((s->cfg->fsync == AIOS_FSYNC_ALWAYS || c->runs_pending) &&
+	    c->out_len > c->out_off) {
 		/* group commit: acknowledged only after the log is synced,
 		 * once for everything this round wrote */
 		if (!c->held) {
@@ -587,21 +628,33 @@ static void conn_read(struct server *s, struct conn *c)
 static void release_held(struct server *s)
 {
 	struct conn *c, *next;
-	int err;
+	int err, rerr = 0;
 
 	if (!s->held)
 		return;
-	err = aios_store_sync(s->st);
+	err = s->cfg->fsync == AIOS_FSYNC_ALWAYS ? aios_store_sync(s->st) : 0;
 	if (err)
 		aiosd_log(0, "%s", aios_store_errmsg(s->st));
+	if (s->info->runs && aios_runops_unsynced(s->info->runs)) {
+		struct aios_rerr e = { 0 };
+
+		rerr = aios_runops_sync(s->info->runs, &e);
+		if (rerr)
+			aiosd_log(0, "%s", e.msg);
+	}
 	for (c = s->conns; c && s->held; c = next) {
+		bool runs = c->runs_pending;
+
 		next = c->next;
 		if (!c->held)
 			continue;
 		c->held = false;
+		c->runs_pending = false;
 		s->held--;
 		if (err)
 			conn_close(s, c, "log sync failed: writes not acknowledged");
+		else if (rerr && runs)
+			conn_close(s, c, "ledger sync failed: appends not acknowledged");
 		else
 			conn_flush(s, c);
 	}

@@ -6,9 +6,13 @@
 #include "config.h"
 #include "store.h"
 
+struct aios_runops;
+
 struct server_info {
 	const char *load_report;	/* what opening the store did */
 	int (*notify)(const char *state);	/* sd_notify, may be NULL */
+	struct aios_runops *runs;	/* runs and contexts; NULL = disabled */
+	const char *runs_why;		/* why disabled */
 };
 
 /*
