@@ -212,10 +212,12 @@ static json_t *mkreq(const char *op)
 static int sub_parse(struct ctl *c, int argc, char **argv, const char *const *subs,
 		     int nsubs, const char *help, int *sub)
 {
-	if (argc < 2 || ctl_is_help(argv[1])) {
-		fputs(help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : CTL_HELP;
+	if (argc < 2) {
+		fputs(help, stderr);
+		return EXIT_USAGE;
 	}
+	if (ctl_is_help(argv[1]))
+		return CTL_HELP;	/* the caller prints it (HELP_OR) */
 	*sub = ctl_match(argv[1], subs, nsubs);
 	if (*sub == -2)
 		return ctl_usage(c, "command \"%s\" is ambiguous", argv[1]);
