@@ -184,9 +184,46 @@ ifneq ($(wildcard $(TOP)/userspace/python/tests/vm_test.py),)
 	$(call step,VM Python binding ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
 		-- python3 userspace/python/tests/vm_test.py)
 endif
+# libaios sessions with aiosd as kernel agents: auth, isolation, tool calls
+ifneq ($(wildcard $(TOP)/userspace/lib/tests/vm_session.c),)
+	$(call step,VM libaios aiosd sessions ($(KVER)),$(VMRUN) --kernel $(KVER) \
+		--module $(MODULE) -- $(BUILD)/lib/vmtests/vm_session)
+endif
 ifneq ($(wildcard $(TOP)/tools/packaging/vm-test-unit.sh),)
 	$(call step,VM aiosd.service privileges ($(KVER)),$(VMRUN) --kernel $(KVER) \
 		--module $(MODULE) -- tools/packaging/vm-test-unit.sh)
+endif
+# aiosctl health --full, boot log and reload against the module and aiosd
+ifneq ($(wildcard $(TOP)/tools/aiosctl/tests/vm_health.sh),)
+	$(call step,VM aiosctl health ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
+		--modparams audit_ring_size=64 -- tools/aiosctl/tests/vm_health.sh 64)
+endif
+# aiosctl top against the module (agents, queues, GPU claims, events/s)
+ifneq ($(wildcard $(TOP)/tools/aiosctl/tests/vm_top.py),)
+	$(call step,VM aiosctl top ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
+		-- /usr/bin/python3 tools/aiosctl/tests/vm_top.py)
+endif
+# web panel in headless chromium against aiosd + aios-httpd (screenshots: BUILD/ui)
+ifneq ($(wildcard $(TOP)/userspace/httpd/ui-tests/Makefile),)
+	$(call step,VM web panel browser tests ($(KVER)),$(call SUBMAKE,$(TOP)/userspace/httpd/ui-tests) \
+		KVER=$(KVER) MODULE=$(MODULE) check)
+endif
+# aios-httpd against the module and aiosd: agents with caps, agent tokens,
+# audit with the principal's rights, events with Last-Event-ID
+ifneq ($(wildcard $(TOP)/userspace/httpd/tests/vm_http_test.c),)
+	$(call step,VM aios-httpd ($(KVER)),$(VMRUN) --kernel $(KVER) --module $(MODULE) \
+		-- $(BUILD)/httpd/tests/vm_http_test)
+endif
+# aiosd tool calls as kernel agents: capabilities, eBPF audit into the run
+# ledger and the event stream, aiosctl tools confirm (issue 9)
+ifneq ($(wildcard $(TOP)/userspace/aiosd/tests/toolops_test.c),)
+	$(call step,VM aiosd tools and eBPF audit ($(KVER)),$(VMRUN) --kernel $(KVER) \
+		--module $(MODULE) -- $(BUILD)/aiosd/tests/toolops_test)
+endif
+# aiosd without root in a delegated cgroup (systemd Delegate=yes)
+ifneq ($(wildcard $(TOP)/userspace/aiosd/tests/vm_unpriv_tools.sh),)
+	$(call step,VM aiosd tools without root ($(KVER)),$(VMRUN) --kernel $(KVER) \
+		--module $(MODULE) -- userspace/aiosd/tests/vm_unpriv_tools.sh)
 endif
 endif
 

@@ -115,5 +115,16 @@ int cmd_episode(struct ctl *c, int argc, char **argv);
 int cmd_ltm(struct ctl *c, int argc, char **argv);
 int cmd_pack(struct ctl *c, int argc, char **argv);
 int cmd_context(struct ctl *c, int argc, char **argv);
+/* benchmark suite and live view (cmd_bench.c, cmd_top.c) */
+int cmd_bench(struct ctl *c, int argc, char **argv);
+int cmd_top(struct ctl *c, int argc, char **argv);
+/* operations (cmd_health.c, cmd_bootlog.c, cmd_config.c) */
+int cmd_health(struct ctl *c, int argc, char **argv);
+int cmd_bootlog(struct ctl *c, int argc, char **argv);
+int cmd_config(struct ctl *c, int argc, char **argv);
+/* sandboxed tool calls through aiosd (cmd_tools.c) */
+int cmd_tools(struct ctl *c, int argc, char **argv);
+/* aios-httpd bearer tokens (cmd_http.c) */
+int cmd_http(struct ctl *c, int argc, char **argv);
 
 #endif /* AIOSCTL_CTL_H */

@@ -17,7 +17,7 @@ static const char usage_text[] =
 "\n"
 "OBJECT := { status | agents | caps | kill | migrate | audit | events | ipc | gpu |\n"
 "            queues | tasks | memory | run | ledger | episode | ltm | pack |\n"
-"            context | help }\n"
+"            context | top | bench | tools | health | bootlog | config | help }\n"
 "\n"
 "  status                           module status (version, agents, audit ring)\n"
 "  agents [show [ID]]               list agents, or show one\n"
@@ -49,6 +49,19 @@ static const char usage_text[] =
 "  pack export|import               resume packs\n"
 "  context create|list|restore|delete|check|truncate|models|budget|expire\n"
 "                                   conversation snapshots and token budgets\n"
+"  top [-d SECONDS] [-n N]          live view: agents, queues, GPU claims, events/s\n"
+"  tools list|call|pending|confirm|deny\n"
+"                                   sandboxed tool calls through aiosd ('tools help')\n"
+"  audit --live                     kernel audit records and aiosd's eBPF events, live\n"
+"  bench --list|--all|--category NAME [-j FILE]\n"
+"                                   benchmark suite against peers ('bench help')\n"
+"  http token add|ls|revoke         bearer tokens of aios-httpd ('http help')\n"
+"  health [--live|--ready|--full] [--no-module]\n"
+"                                   probes with timings; exit 0 ok, 1 not ok\n"
+"  bootlog [--list|--boot N] [--file PATH]\n"
+"                                   aiosd's and the module's start-up events\n"
+"  config show|check FILE|hash FILE|reload\n"
+"                                   aiosd's configuration ('config help')\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json     JSON output (one document; events: one object per line)\n"
@@ -83,6 +96,14 @@ static const struct object objects[] = {
 	{ "ltm", cmd_ltm },
 	{ "pack", cmd_pack },
 	{ "context", cmd_context },
+	{ "bench", cmd_bench },
+	{ "top", cmd_top },
+	{ "tools", cmd_tools },
+	{ "http", cmd_http },	/* aios-httpd tokens (cmd_http.c) */
+	/* operations (cmd_health.c, cmd_bootlog.c, cmd_config.c) */
+	{ "health", cmd_health },
+	{ "bootlog", cmd_bootlog },
+	{ "config", cmd_config },
 	{ "help", NULL },
 };
 

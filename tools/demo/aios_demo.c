@@ -432,10 +432,13 @@ static int scenario(struct demo *d)
 		return fail(d, "agents outlived their processes");
 
 	if (demo_queues(d) || demo_gpu(d) || demo_ipc(d) || demo_memory(d) ||
-	    demo_sandbox(d))
+	    demo_runs(d) || demo_sandbox(d))
 		return -1;
 
-	step(d, "the audit trail");
+	step(d, "the system after the scenario, and the audit trail");
+	unsetenv("AIOS_SOCKET");	/* the demo's aiosd instances are gone */
+	if (aiosctl(d, "status"))
+		return fail(d, "aiosctl status failed");
 	if (aiosctl(d, "audit --limit 16"))
 		return fail(d, "aiosctl audit failed");
 	return 0;
@@ -453,7 +456,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "demo: must run as root (it plays the administrator)\n");
 		return 2;
 	}
-	say("aios demo: agents, capabilities, the memory store and the audit trail\n");
+	say("aios demo: agents, capabilities, queues, GPUs, messages, memory, runs, tools and the audit trail\n");
 	d.admin = aios_new();
 	if (!d.admin)
 		return 1;

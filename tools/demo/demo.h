@@ -6,6 +6,7 @@
 #define AIOS_DEMO_H
 
 #include <aios.h>
+#include <sys/types.h>
 
 #define DEMO_UID	1000	/* agents run unprivileged */
 
@@ -29,6 +30,26 @@ int aiosctl(struct demo *d, const char *fmt, ...)
 /* setresuid/setresgid to DEMO_UID or _exit(). */
 void drop_privileges(void);
 
+/* A private aiosd (daemon.c): state directory, socket, process. */
+struct demo_aiosd {
+	char dir[64];		/* state directory (store/, runs/, contexts/) */
+	char sock[96];		/* its socket */
+	const char *tools_dir;	/* tool manifests, NULL: no tools */
+	pid_t pid;		/* -1: not running */
+};
+
+int demo_aiosd_init(struct demo *d, struct demo_aiosd *a, const char *tools_dir);
+int demo_aiosd_start(struct demo *d, struct demo_aiosd *a);
+/* SIGTERM and check the clean exit. */
+int demo_aiosd_stop(struct demo *d, struct demo_aiosd *a);
+/* SIGKILL a still running aiosd (error paths). */
+void demo_aiosd_cleanup(struct demo_aiosd *a);
+/* In an agent process: register / open a session as that agent, or _exit. */
+struct aios *demo_agent_register(const char *name);
+struct aios_session *demo_agent_session(const char *sock, struct aios *h);
+/* The administrator's session (uid 0); NULL after fail(). */
+struct aios_session *demo_admin_session(struct demo *d, const char *sock);
+
 /* The memory-store steps (memory.c). */
 int demo_memory(struct demo *d);
 /* The task queue steps (queue.c). */
@@ -39,5 +60,7 @@ int demo_ipc(struct demo *d);
 int demo_gpu(struct demo *d);
 /* The sandbox step (sandbox.c). */
 int demo_sandbox(struct demo *d);
+/* The run steps: ledger, episode, LTM, kill, resume pack (runs.c). */
+int demo_runs(struct demo *d);
 
 #endif

@@ -2,11 +2,13 @@
 /*
  * aios-demo: the memory store of aiosd.
  *
- * An agent stores its conversation in aiosd's trie, lists it by prefix;
+ * An agent stores its conversation in aiosd's trie, lists it by prefix
+ * and snapshots it as a context (checked against a model's window);
  * another agent cannot see it (its namespace is its own, and naming the
- * first agent's namespace is refused); aiosd restarts and the data is
- * back.  Identity comes from each agent's /dev/aios descriptor, passed to
- * aiosd over SCM_RIGHTS: aiosd asks the kernel whose it is.
+ * first agent's namespace is refused); aiosd restarts and the data and
+ * the snapshot are back.  The agents use libaios sessions: identity comes
+ * from each agent's /dev/aios descriptor, passed to aiosd over
+ * SCM_RIGHTS; aiosd asks the kernel whose it is.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aiosd_client.h"
+#include <jansson.h>
+
 #include "demo.h"
 
 #define CONV_PREFIX	"session-1:"
@@ -33,86 +36,7 @@ static const char *const conversation[] = {
 };
 
 #define NMSG	(sizeof(conversation) / sizeof(conversation[0]))
-
-struct memdemo {
-	char dir[64];		/* state directory */
-	char sock[96];		/* aiosd's socket */
-	pid_t aiosd;
-};
-
-static int start_aiosd(struct demo *d, struct memdemo *m)
-{
-	char store[96];
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	int i;
-
-	snprintf(store, sizeof(store), "%s/store", m->dir);
-	fflush(stdout);
-	m->aiosd = fork();
-	if (m->aiosd < 0)
-		return fail(d, "fork: %s", strerror(errno));
-	if (m->aiosd == 0) {
-		setenv("AIOS_FSYNC", "always", 1);
-		setenv("AIOS_SOCKET_MODE", "0666", 1);
-		setenv("AIOS_LOG_LEVEL", "warn", 1);
-		execl(d->aiosd, "aiosd", "-s", m->sock, "-d", store,
-		      (char *)NULL);
-		perror("demo: exec aiosd");
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {
-		struct aiosd_client *c;
-
-		if (!aiosd_connect(m->sock, &c)) {
-			aiosd_close(c);
-			return 0;
-		}
-		if (waitpid(m->aiosd, NULL, WNOHANG) == m->aiosd)
-			return fail(d, "aiosd exited at start");
-		nanosleep(&ts, NULL);
-	}
-	return fail(d, "aiosd did not start serving %s", m->sock);
-}
-
-static int stop_aiosd(struct demo *d, struct memdemo *m)
-{
-	int status;
-
-	if (kill(m->aiosd, SIGTERM))
-		return fail(d, "kill aiosd: %s", strerror(errno));
-	if (waitpid(m->aiosd, &status, 0) != m->aiosd)
-		return fail(d, "waitpid aiosd: %s", strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return fail(d, "aiosd did not shut down cleanly (0x%x)", status);
-	return 0;
-}
-
-/* A registered agent connected to aiosd as itself; exits on error. */
-static struct aiosd_client *agent_connect(const char *sock, struct aios *h)
-{
-	struct aiosd_client *c;
-
-	if (aiosd_connect(sock, &c)) {
-		fprintf(stderr, "agent: connect %s failed\n", sock);
-		_exit(80);
-	}
-	if (aiosd_auth(c, aios_fd(h))) {
-		fprintf(stderr, "agent: auth: %s\n", aiosd_client_error(c));
-		_exit(81);
-	}
-	return c;
-}
-
-static struct aios *agent_register(const char *name)
-{
-	struct aios *h = aios_new();
-
-	if (!h || aios_open(h) || aios_register(h, name, AIOS_PRIO_NORMAL, NULL)) {
-		fprintf(stderr, "%s: %s\n", name, h ? aios_errmsg(h) : "ENOMEM");
-		_exit(82);
-	}
-	return h;
-}
+#define MODEL	"llama-3.1-8b"
 
 static int count_item(void *arg, const void *key, size_t klen,
 		      const void *val, size_t vlen)
@@ -125,55 +49,88 @@ static int count_item(void *arg, const void *key, size_t klen,
 	return 0;
 }
 
-/* Number of keys under CONV_PREFIX in the caller's namespace. */
-static long count_conversation(struct aiosd_client *c)
+/* Number of keys under CONV_PREFIX in the caller's namespace (pages of 2). */
+static long count_conversation(struct aios_session *s)
 {
 	char *cursor = NULL;
 	int n = 0;
-	long r = aiosd_mem_list(c, CONV_PREFIX, strlen(CONV_PREFIX), &cursor,
-				100, false, count_item, &n);
 
-	free(cursor);
-	return r < 0 ? r : n;
+	do {
+		long r = aios_memory_list(s, CONV_PREFIX, strlen(CONV_PREFIX), &cursor,
+					  2, false, count_item, &n);
+
+		if (r < 0) {
+			free(cursor);
+			return r;
+		}
+	} while (cursor);
+	return n;
+}
+
+/* The conversation as a JSON array of messages (for a context snapshot). */
+static char *conversation_json(void)
+{
+	json_t *a = json_array();
+	char *text;
+	size_t i;
+
+	for (i = 0; a && i < NMSG; i++)
+		json_array_append_new(a, json_loads(conversation[i], 0, NULL));
+	text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return text;
 }
 
 /*
- * The scribe agent: stores the conversation, reports its id, waits for
- * aiosd's restart, then reads everything back.
+ * The scribe agent: stores the conversation, snapshots it as a context
+ * for MODEL, reports "<agent id> <snapshot id>", waits for aiosd's
+ * restart, then reads everything back.
  */
 static int run_scribe(const char *sock, int to, int from)
 {
-	struct aios *h = agent_register("scribe");
-	struct aiosd_client *c = agent_connect(sock, h);
-	char key[64], line[64], go;
+	struct aios *h = demo_agent_register("scribe");
+	struct aios_session *s = demo_agent_session(sock, h);
+	char key[64], line[128], go, *conv = conversation_json(), *snap = NULL, *text;
+	uint64_t tokens = 0, window = 0, tokens2;
+	json_t *restored;
+	bool fits = false;
 	void *val;
 	size_t vlen, i;
 	long n;
 
 	for (i = 0; i < NMSG; i++) {
 		snprintf(key, sizeof(key), CONV_PREFIX "msg-%04zu", i + 1);
-		if (aiosd_mem_put(c, key, strlen(key), conversation[i],
-				  strlen(conversation[i]), NULL)) {
-			fprintf(stderr, "scribe: put: %s\n", aiosd_client_error(c));
+		if (aios_memory_put(s, key, strlen(key), conversation[i],
+				    strlen(conversation[i]), NULL)) {
+			fprintf(stderr, "scribe: put: %s\n", aios_session_errmsg(s));
 			return 83;
 		}
 	}
-	n = count_conversation(c);
-	say("scribe (agent %" PRIu64 "): stored %zu messages, %ld listed under \"%s\"\n",
+	n = count_conversation(s);
+	say("scribe (agent %" PRIu64 "): stored %zu messages, %ld listed under \"%s\" (pages of 2)\n",
 	    aios_agent_id(h), NMSG, n, CONV_PREFIX);
 	if (n != (long)NMSG)
 		return 84;
-	aiosd_close(c);
-	snprintf(line, sizeof(line), "%" PRIu64 "\n", aios_agent_id(h));
+	if (!conv || aios_context_create(s, conv, MODEL, 0, &snap, &tokens) ||
+	    aios_context_check(s, conv, MODEL, 0, NULL, &window, &fits)) {
+		fprintf(stderr, "scribe: context: %s\n", aios_session_errmsg(s));
+		return 84;
+	}
+	say("scribe: context snapshot %s: %zu messages, %" PRIu64 " tokens; %s window %" PRIu64
+	    " tokens: %s\n", snap, NMSG, tokens, MODEL, window, fits ? "fits" : "too long");
+	if (!fits || !tokens)
+		return 84;
+	aios_session_close(s);
+	snprintf(line, sizeof(line), "%" PRIu64 " %s\n", aios_agent_id(h), snap);
 	if (write(from, line, strlen(line)) < 0 || read(to, &go, 1) != 1)
 		return 85;
 
 	/* aiosd has restarted: connect again, as the same agent. */
-	c = agent_connect(sock, h);
-	n = count_conversation(c);
-	if (aiosd_mem_get(c, CONV_PREFIX "msg-0002", strlen(CONV_PREFIX "msg-0002"),
-			  &val, &vlen)) {
-		fprintf(stderr, "scribe: get after restart: %s\n", aiosd_client_error(c));
+	s = demo_agent_session(sock, h);
+	n = count_conversation(s);
+	if (aios_memory_get(s, CONV_PREFIX "msg-0002", strlen(CONV_PREFIX "msg-0002"),
+			    &val, &vlen)) {
+		fprintf(stderr, "scribe: get after restart: %s\n", aios_session_errmsg(s));
 		return 86;
 	}
 	say("scribe: after the restart %ld messages are back; msg-0002 = %.*s\n",
@@ -182,43 +139,69 @@ static int run_scribe(const char *sock, int to, int from)
 	    memcmp(val, conversation[1], vlen))
 		return 87;
 	free(val);
-	aiosd_close(c);
+	if (aios_context_restore(s, snap, &text)) {
+		fprintf(stderr, "scribe: restore %s: %s\n", snap, aios_session_errmsg(s));
+		return 86;
+	}
+	restored = json_loads(text, 0, NULL);
+	free(text);
+	tokens2 = (uint64_t)json_integer_value(json_object_get(restored, "tokens"));
+	text = json_dumps(json_object_get(restored, "messages"), JSON_COMPACT);
+	say("scribe: context snapshot %s restored: %zu messages, %" PRIu64 " tokens, model %s\n",
+	    snap, json_array_size(json_object_get(restored, "messages")), tokens2,
+	    json_string_value(json_object_get(restored, "model")));
+	{
+		json_t *a = json_loads(conv, 0, NULL), *b = json_loads(text ? text : "null", 0, NULL);
+		bool same = a && b && json_equal(a, b);
+
+		json_decref(a);
+		json_decref(b);
+		if (!same || tokens2 != tokens)
+			return 87;
+	}
+	free(text);
+	json_decref(restored);
+	free(conv);
+	free(snap);
+	aios_session_close(s);
 	aios_close(h);
 	return 0;
 }
 
-/* The snoop agent: tries to read the scribe's conversation. */
-static int run_snoop(const char *sock, uint64_t scribe)
+/* The snoop agent: tries to read the scribe's conversation and snapshot. */
+static int run_snoop(const char *sock, uint64_t scribe, const char *snap)
 {
-	struct aios *h = agent_register("snoop");
-	struct aiosd_client *c = agent_connect(sock, h);
+	struct aios *h = demo_agent_register("snoop");
+	struct aios_session *s = demo_agent_session(sock, h);
 	const char *key = CONV_PREFIX "msg-0001";
-	json_t *req, *reply = NULL;
+	char req[256], *text = NULL;
 	void *val;
 	size_t vlen;
 	int err;
 
-	err = aiosd_mem_get(c, key, strlen(key), &val, &vlen);
+	err = aios_memory_get(s, key, strlen(key), &val, &vlen);
 	say("snoop (agent %" PRIu64 "): get %s -> %s (%s)\n", aios_agent_id(h),
 	    key, err ? aios_errno_name(err) : "found", err ?
-	    aiosd_client_error(c) : "a leak");
+	    aios_session_errmsg(s) : "a leak");
 	if (err != -ENOENT)
 		return 88;
-	req = json_pack("{s:s, s:s, s:I}", "op", "memory.get", "key", key,
-			"agent", (json_int_t)scribe);
-	err = aiosd_call(c, req, &reply);
-	json_decref(req);
-	json_decref(reply);
+	snprintf(req, sizeof(req), "{\"op\":\"memory.get\",\"key\":\"%s\",\"agent\":%" PRIu64 "}",
+		 key, scribe);
+	err = aios_session_call(s, req, NULL);
 	say("snoop: get %s in agent %" PRIu64 "'s namespace -> %s (%s)\n", key,
 	    scribe, err ? aios_errno_name(err) : "found",
-	    err ? aiosd_client_error(c) : "a leak");
+	    err ? aios_session_errmsg(s) : "a leak");
 	if (err != -EPERM)
 		return 89;
-	aiosd_close(c);
+	err = aios_context_restore(s, snap, &text);
+	say("snoop: restore context %s -> %s\n", snap, err ? aios_errno_name(err) : "a leak");
+	free(text);
+	if (err != -ENOENT)
+		return 89;
+	aios_session_close(s);
 	aios_close(h);
 	return 0;
 }
-
 static int wait_child(struct demo *d, pid_t pid, const char *name)
 {
 	int status;
@@ -230,16 +213,16 @@ static int wait_child(struct demo *d, pid_t pid, const char *name)
 	return 0;
 }
 
-static int memory_steps(struct demo *d, struct memdemo *m)
+static int memory_steps(struct demo *d, struct demo_aiosd *m)
 {
 	int to[2], from[2];
-	char line[64];
+	char line[128], snap[80];
 	uint64_t scribe;
 	pid_t sp, np;
 	ssize_t n;
 
-	step(d, "an agent stores its conversation in aiosd's memory store");
-	if (start_aiosd(d, m))
+	step(d, "an agent stores its conversation in aiosd's memory store and snapshots it as a context");
+	if (demo_aiosd_start(d, m))
 		return -1;
 	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
 		return fail(d, "pipe: %s", strerror(errno));
@@ -259,7 +242,8 @@ static int memory_steps(struct demo *d, struct memdemo *m)
 	if (n <= 0)
 		return fail(d, "the scribe agent ended before storing");
 	line[n] = '\0';
-	scribe = strtoull(line, NULL, 10);
+	if (sscanf(line, "%" SCNu64 " %79s", &scribe, snap) != 2)
+		return fail(d, "the scribe agent reported \"%s\"", line);
 	if (aiosctl(d, "memory ls %s --agent %" PRIu64, CONV_PREFIX, scribe))
 		return fail(d, "aiosctl memory ls failed");
 
@@ -270,13 +254,13 @@ static int memory_steps(struct demo *d, struct memdemo *m)
 		return fail(d, "fork: %s", strerror(errno));
 	if (np == 0) {
 		drop_privileges();
-		_exit(run_snoop(m->sock, scribe));
+		_exit(run_snoop(m->sock, scribe, snap));
 	}
 	if (wait_child(d, np, "snoop"))
 		return -1;
 
-	step(d, "aiosd restarts; the acknowledged writes are back");
-	if (stop_aiosd(d, m) || start_aiosd(d, m))
+	step(d, "aiosd restarts; the acknowledged writes and the context snapshot are back");
+	if (demo_aiosd_stop(d, m) || demo_aiosd_start(d, m))
 		return -1;
 	if (write(to[1], "g", 1) != 1)
 		return fail(d, "the scribe agent is gone");
@@ -286,25 +270,19 @@ static int memory_steps(struct demo *d, struct memdemo *m)
 	close(from[0]);
 	if (aiosctl(d, "memory stats --agent %" PRIu64, scribe))
 		return fail(d, "aiosctl memory stats failed");
-	return stop_aiosd(d, m);
+	return demo_aiosd_stop(d, m);
 }
 
 int demo_memory(struct demo *d)
 {
-	struct memdemo m = { .aiosd = -1 };
+	struct demo_aiosd m;
 	int err;
 
-	strcpy(m.dir, "/tmp/aios-demo-XXXXXX");
-	if (!mkdtemp(m.dir))
-		return fail(d, "mkdtemp: %s", strerror(errno));
-	if (chmod(m.dir, 0755))
-		return fail(d, "chmod %s: %s", m.dir, strerror(errno));
-	snprintf(m.sock, sizeof(m.sock), "%s/aiosd.sock", m.dir);
-	setenv("AIOS_SOCKET", m.sock, 1);
+	if (demo_aiosd_init(d, &m, NULL))
+		return -1;
+	setenv("AIOS_SOCKET", m.sock, 1);	/* for aiosctl */
 	err = memory_steps(d, &m);
-	if (err && m.aiosd > 0 && waitpid(m.aiosd, NULL, WNOHANG) == 0) {
-		kill(m.aiosd, SIGKILL);
-		waitpid(m.aiosd, NULL, 0);
-	}
+	if (err)
+		demo_aiosd_cleanup(&m);
 	return err;
 }

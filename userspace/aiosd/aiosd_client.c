@@ -175,6 +175,7 @@ static int call_fd(struct aiosd_client *c, json_t *req, json_t **reply, int pass
 	free(frame);
 	if (err)
 		return err;
+next_frame:
 	err = recv_all(c, hdr, sizeof(hdr));
 	if (err)
 		return err;
@@ -194,6 +195,12 @@ static int call_fd(struct aiosd_client *c, json_t *req, json_t **reply, int pass
 	if (!r || !json_is_object(r)) {
 		json_decref(r);
 		return cfail(c, -EPROTO, "malformed reply from aiosd");
+	}
+	if (!json_object_get(r, "ok") && json_object_get(r, "event")) {
+		/* an audit event pushed to a subscribed connection: not the
+		 * reply (read events with aiosd_next_event) */
+		json_decref(r);
+		goto next_frame;
 	}
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		e = json_object_get(r, "error");
@@ -396,4 +403,110 @@ int aiosd_mem_stats(struct aiosd_client *c, bool all, json_t **stats)
 	}
 	json_decref(rep);
 	return err;
+}
+
+/* ---- tools and audit (toolops.c; Documentation/aiosd-protocol.md) ---- */
+
+int aiosd_tool_list(struct aiosd_client *c, json_t **reply)
+{
+	return simple(c, json_pack("{s:s}", "op", "tool.list"), reply);
+}
+
+int aiosd_tool_call(struct aiosd_client *c, const struct aiosd_tool_call *call,
+		    json_t **reply)
+{
+	json_t *req, *args;
+	unsigned int saved = c->timeout_ms;
+	int err;
+
+	if (reply)
+		*reply = NULL;
+	if (!call || !call->tool)
+		return cfail(c, -EINVAL, "a tool call needs a tool name");
+	req = json_pack("{s:s, s:s}", "op", "tool.call", "tool", call->tool);
+	args = json_array();
+	if (!req || !args)
+		goto nomem;
+	for (const char *const *a = call->args; a && *a; a++)
+		if (json_array_append_new(args, json_string(*a)))
+			goto nomem;
+	if (json_object_set_new(req, "args", args))
+		goto nomem_req;
+	args = NULL;
+	if (call->run && json_object_set_new(req, "run", json_string(call->run)))
+		goto nomem_req;
+	if (call->stdin_data && json_object_set_new(req, "stdin_b64",
+						    b64(call->stdin_data, call->stdin_len)))
+		goto nomem_req;
+	if (call->limits && json_object_set(req, "limits", call->limits))
+		goto nomem_req;
+	/* the reply comes when the tool is done (and confirmed): the tool's
+	 * own timeout and the confirmation timeout bound the wait */
+	c->timeout_ms = 0;
+	err = call_fd(c, req, reply, -1);
+	c->timeout_ms = saved;
+	json_decref(req);
+	return err;
+nomem:
+	json_decref(args);
+nomem_req:
+	json_decref(req);
+	return cfail(c, -ENOMEM, "out of memory");
+}
+
+int aiosd_tool_pending(struct aiosd_client *c, json_t **reply)
+{
+	return simple(c, json_pack("{s:s}", "op", "tool.pending"), reply);
+}
+
+int aiosd_tool_confirm(struct aiosd_client *c, uint64_t id, bool allow)
+{
+	return simple(c, json_pack("{s:s, s:I, s:b}", "op", "tool.confirm", "confirmation",
+				   (json_int_t)id, "allow", allow), NULL);
+}
+
+int aiosd_audit_subscribe(struct aiosd_client *c, json_t **reply)
+{
+	return simple(c, json_pack("{s:s}", "op", "audit.subscribe"), reply);
+}
+
+int aiosd_next_event(struct aiosd_client *c, int timeout_ms, json_t **event)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	uint8_t hdr[AIOSD_FRAME_HDR], *body;
+	json_error_t je;
+	uint32_t len;
+	json_t *r;
+	int err, pr;
+
+	*event = NULL;
+	do
+		pr = poll(&pfd, 1, timeout_ms);
+	while (pr < 0 && errno == EINTR);
+	if (pr < 0)
+		return cfail(c, -errno, "poll: %s", strerror(errno));
+	if (pr == 0)
+		return -EAGAIN;
+	err = recv_all(c, hdr, sizeof(hdr));
+	if (err)
+		return err;
+	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (!len || len > 256u << 20)
+		return cfail(c, -EPROTO, "bad frame length %u", len);
+	body = malloc(len);
+	if (!body)
+		return cfail(c, -ENOMEM, "out of memory");
+	err = recv_all(c, body, len);
+	if (err) {
+		free(body);
+		return err;
+	}
+	r = json_loadb((char *)body, len, 0, &je);
+	free(body);
+	if (!r || !json_is_object(r)) {
+		json_decref(r);
+		return cfail(c, -EPROTO, "malformed frame from aiosd");
+	}
+	*event = r;
+	return 0;
 }

@@ -61,4 +61,38 @@ long aiosd_mem_list(struct aiosd_client *c, const void *prefix, size_t plen,
 /* The caller's memory statistics ("all": store-wide, admin only). */
 int aiosd_mem_stats(struct aiosd_client *c, bool all, json_t **stats);
 
+/* ---- tools and audit (Documentation/aiosd-protocol.md, "Tools and audit") */
+
+struct aiosd_tool_call {
+	const char *tool;
+	const char *const *args;	/* NULL-terminated argv to append, or NULL */
+	const char *run;		/* run id for the ledger records, or NULL */
+	const void *stdin_data;		/* NULL: /dev/null */
+	size_t stdin_len;
+	json_t *limits;			/* {"timeout_ms": ...} (lower only), or NULL */
+};
+
+/* tool.list: the registry and whether this caller may call each tool. */
+int aiosd_tool_list(struct aiosd_client *c, json_t **reply);
+/*
+ * tool.call: waits (without the client timeout) until the tool ran or was
+ * refused.  0 when it ran - look at "exit_code", "signal", "stdout" ... in
+ * *reply -, else the server's -errno (ENOENT unknown tool, EPERM not
+ * allowed, EACCES/ETIMEDOUT confirmation refused/expired ...).
+ */
+int aiosd_tool_call(struct aiosd_client *c, const struct aiosd_tool_call *call,
+		    json_t **reply);
+/* tool.pending: parked calls this client may see. */
+int aiosd_tool_pending(struct aiosd_client *c, json_t **reply);
+/* tool.confirm: allow (or refuse) the parked call with confirmation id. */
+int aiosd_tool_confirm(struct aiosd_client *c, uint64_t id, bool allow);
+/*
+ * audit.subscribe: aiosd then pushes event frames on this connection;
+ * read them with aiosd_next_event.  Use a connection only for that:
+ * aiosd_call skips (drops) event frames that arrive before a reply.
+ */
+int aiosd_audit_subscribe(struct aiosd_client *c, json_t **reply);
+/* Next frame within timeout_ms (-1: forever); -EAGAIN when none came. */
+int aiosd_next_event(struct aiosd_client *c, int timeout_ms, json_t **event);
+
 #endif

@@ -19,6 +19,9 @@
 #include "memops.h"
 #include "proto.h"
 #include "runops.h"
+#include "tokens.h"	/* HTTP front identities (aios-httpd) */
+#include "toolops.h"	/* tool.*, audit.subscribe (issue 9) */
+#include "admin.h"	/* config reload, boot log, config.get (admin.c) */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +79,12 @@ struct conn {
 	bool runs_pending;	/* ... or for the round's ledger sync */
 	bool backlog;		/* complete requests wait in the input buffer
 				 * (stopped by the output limit) */
+	bool http_authed;	/* authenticated by token or HTTP client socket */
+	/* tool calls and the audit stream (toolops.c) */
+	uint64_t cid;		/* connection id, never reused */
+	bool deferred;		/* a tool.call reply comes later; later
+				 * requests wait in the input buffer */
+	bool subscribed;	/* receives audit event frames */
 };
 
 struct server {
@@ -94,10 +103,14 @@ struct server {
 	size_t held;		/* connections with held replies */
 	size_t backlog;		/* connections with backlog set */
 	bool stop;
+	struct aiosd_tokens *tokens;	/* HTTP tokens, audit.get (tokens.c) */
+	struct toolops *tools;	/* tool.*, audit.subscribe (toolops.c) */
+	uint64_t next_cid;
 };
 
 /* epoll tags for the non-connection fds */
 static char tag_listen, tag_signal;
+static char tag_tools, tag_audit;	/* toolops.c: finished calls, eBPF ring */
 
 static int64_t now_ms(void)
 {
@@ -172,6 +185,28 @@ static json_t *op_auth(struct server *s, struct conn *c, struct proto_req *req)
 	int fd = c->passed_fd;
 
 	c->passed_fd = -1;
+	/* HTTP front: a bearer token or an HTTP client's socket (tokens.c) */
+	if (json_object_get(req->root, "token") || tokens_fd_is_socket(fd)) {
+		struct client_id id = c->id;
+		int ok;
+		json_t *r;
+
+		if (c->id.agent || c->http_authed) {
+			if (fd >= 0)
+				close(fd);
+			return proto_error(req->id, -EALREADY, "this connection is already authenticated");
+		}
+		r = tokens_auth(s->tokens, &id, req, fd, s->kernel, &ok);
+		if (ok) {
+			if (!id.agent && id.pid > 0 && !id.admin)
+				id.admin = has_cap_sys_admin(id.pid, id.uid);
+			c->id = id;
+			c->http_authed = true;
+			if (r)
+				json_object_set_new(r, "admin", json_boolean(id.admin));
+		}
+		return r;
+	}
 	if (proto_check_fields(req->root, NULL, err, sizeof(err))) {
 		if (fd >= 0)
 			close(fd);
@@ -272,6 +307,11 @@ static json_t *op_status(struct server *s, struct conn *c, struct proto_req *req
 		json_object_set_new(r, "rejected_connections",
 				    json_integer((json_int_t)s->rejected_conns));
 	}
+	admin_status(s->info->admin, r, &c->id);	/* config, runs, boot */
+	if (s->tools) {		/* tool sandbox and eBPF audit (toolops.c) */
+		json_object_set_new(r, "sandbox", toolops_status_sandbox(s->tools));
+		json_object_set_new(r, "audit", toolops_status_audit(s->tools));
+	}
 	return r;
 }
 
@@ -279,7 +319,7 @@ static json_t *op_status(struct server *s, struct conn *c, struct proto_req *req
 
 static void conn_update_events(struct server *s, struct conn *c)
 {
-	bool want_in = !c->closing && c->out_len - c->out_off <= OUT_LIMIT;
+	bool want_in = !c->closing && !c->deferred && c->out_len - c->out_off <= OUT_LIMIT;
 	bool want_out = c->out_len > c->out_off;
 	struct epoll_event ev = { .data.ptr = c };
 
@@ -310,6 +350,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
 		s->held--;
 	if (c->backlog)
 		s->backlog--;
+	if (c->subscribed)
+		toolops_conn_closed(s->tools, c->cid);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -399,6 +441,25 @@ static json_t *op_runs(struct server *s, struct conn *c, struct proto_req *req)
 	return r;
 }
 
+/* "tool.*", "audit.subscribe": toolops.c; NULL when the reply is deferred. */
+static json_t *op_tools(struct server *s, struct conn *c, struct proto_req *req)
+{
+	struct toolops_caller who = {
+		.conn_id = c->cid, .agent = c->id.agent, .agent_id = c->id.agent_id,
+		.caps = c->id.caps, .uid = c->id.uid, .pid = c->id.pid, .admin = c->id.admin,
+		.subscribed = &c->subscribed, .deferred = &c->deferred,
+	};
+	json_t *r;
+
+	if (!s->tools)
+		return proto_error(req->id, -EOPNOTSUPP, "tool calls are not available in this aiosd");
+	r = toolops_handle(s->tools, &who, req);
+	/* tool_call / tool_denied / tool_confirm records: reply after their sync */
+	if (s->info->runs && aios_runops_unsynced(s->info->runs))
+		c->runs_pending = true;
+	return r;
+}
+
 static void handle_frame(struct server *s, struct conn *c, const uint8_t *p, size_t n)
 {
 	struct proto_req req;
@@ -418,8 +479,17 @@ static void handle_frame(struct server *s, struct conn *c, const uint8_t *p, siz
 		conn_reply(s, c, op_auth(s, c, &req));
 	} else if (!strcmp(req.op, "hello") || !strcmp(req.op, "status")) {
 		conn_reply(s, c, op_status(s, c, &req));
+	} else if (admin_owns(req.op)) {
+		/* bootlog, config.get, config.reload (admin.c) */
+		conn_reply(s, c, admin_handle(s->info->admin, &c->id, &req));
+	} else if (toolops_owns(req.op)) {
+		reply = op_tools(s, c, &req);
+		if (!c->deferred)
+			conn_reply(s, c, reply);
 	} else if (aios_runops_owns(req.op)) {
 		conn_reply(s, c, op_runs(s, c, &req));
+	} else if ((reply = tokens_handle(s->tokens, &c->id, &req, s->kernel))) {
+		conn_reply(s, c, reply);	/* token.*, audit.get (tokens.c) */
 	} else {
 		reply = memops_handle(s->st, &c->id, &req, s->cfg->max_message);
 		if (!reply) {
@@ -502,7 +572,7 @@ static void conn_process(struct server *s, struct conn *c)
 	const uint8_t *payload;
 	size_t plen, off = 0;
 
-	while (!c->closing && c->out_len - c->out_off <= OUT_LIMIT) {
+	while (!c->closing && !c->deferred && c->out_len - c->out_off <= OUT_LIMIT) {
 		long f = proto_frame(c->in + off, c->in_len - off, s->cfg->max_message,
 				     &payload, &plen);
 
@@ -703,6 +773,7 @@ static void accept_all(struct server *s)
 		}
 		c->fd = fd;
 		c->passed_fd = -1;
+		c->cid = ++s->next_cid;
 		c->id.uid = cr.uid;
 		c->id.pid = cr.pid;
 		c->id.admin = cr.uid == 0 || has_cap_sys_admin(cr.pid, cr.uid);
@@ -733,11 +804,13 @@ static void housekeeping(struct server *s)
 		if (c->out_len > c->out_off &&
 		    now - c->out_since > (int64_t)s->cfg->message_timeout_s * 1000)
 			conn_close(s, c, "client does not read its replies");
+		else if (c->deferred)
+			;	/* waits for a tool call; later requests wait with it */
 		else if (c->in_len &&
 			 now - c->partial_since > (int64_t)s->cfg->message_timeout_s * 1000)
 			conn_close(s, c, "message not completed in time");
 		else if (now - c->last_active > (int64_t)s->cfg->idle_timeout_s * 1000 &&
-			 c->out_len == c->out_off)
+			 c->out_len == c->out_off && !c->subscribed)
 			conn_close(s, c, "idle");
 	}
 	if (s->cfg->store_dir[0] && s->cfg->snapshot_interval_s &&
@@ -809,6 +882,58 @@ static void raise_nofile(void)
 	}
 }
 
+/* ---- deferred replies and pushed frames (toolops.c) ---- */
+
+static struct conn *conn_by_id(struct server *s, uint64_t cid)
+{
+	struct conn *c;
+
+	for (c = s->conns; c && c->cid != cid; c = c->next)
+		;
+	return c;
+}
+
+/* The reply a deferred connection waited for: send it (after the round's
+ * ledger sync), then answer the requests that queued up behind it. */
+static bool tools_reply(void *ctx, uint64_t cid, json_t *msg)
+{
+	struct server *s = ctx;
+	struct conn *c = conn_by_id(s, cid);
+
+	if (!c || !c->deferred) {
+		json_decref(msg);
+		return false;
+	}
+	c->deferred = false;
+	conn_reply(s, c, msg);
+	if (s->info->runs && aios_runops_unsynced(s->info->runs))
+		c->runs_pending = true;
+	conn_process(s, c);	/* holds or flushes; may close c */
+	return true;
+}
+
+/* An event frame for a subscriber; dropped when its queue is full.  Never
+ * flushes here (the caller iterates its subscribers): EPOLLOUT does. */
+static bool tools_push(void *ctx, uint64_t cid, json_t *msg)
+{
+	struct server *s = ctx;
+	struct conn *c = conn_by_id(s, cid);
+
+	bool was_empty;
+
+	if (!c || c->closing || c->out_len - c->out_off > OUT_LIMIT) {
+		json_decref(msg);
+		return false;
+	}
+	was_empty = c->out_len == c->out_off;
+	conn_reply(s, c, msg);
+	if (was_empty)	/* the "does not read its replies" clock starts now */
+		c->out_since = now_ms();
+	if (!c->held)
+		conn_update_events(s, c);
+	return true;
+}
+
 int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 	       const struct server_info *info)
 {
@@ -840,6 +965,42 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 		aiosd_log(0, "signalfd/epoll: %s", strerror(errno));
 		return -errno;
 	}
+	{
+		/* HTTP tokens: http.tokens, or next to the store directory */
+		char tpath[600] = "", why[700];
+
+		if (cfg->http_tokens[0])
+			snprintf(tpath, sizeof(tpath), "%s", cfg->http_tokens);
+		else if (cfg->store_dir[0])
+			snprintf(tpath, sizeof(tpath), "%s/../http-tokens", cfg->store_dir);
+		if (tokens_open(tpath, &s.tokens, why, sizeof(why))) {
+			aiosd_log(1, "HTTP tokens disabled: %s", why);
+			tokens_open("", &s.tokens, why, sizeof(why));
+		}
+	}
+	{
+		/* tool sandbox and eBPF audit (toolops.c) */
+		struct toolops_host host = { .ctx = &s, .reply = tools_reply,
+					     .push = tools_push };
+		char why[600];
+		int dfd, afd;
+
+		err = toolops_open(cfg, info->runs, &host, &s.tools, why, sizeof(why));
+		if (err) {
+			aiosd_log(0, "%s", why);
+			goto out;
+		}
+		toolops_fds(s.tools, &dfd, &afd);
+		ev.events = EPOLLIN;
+		ev.data.ptr = &tag_tools;
+		epoll_ctl(s.epfd, EPOLL_CTL_ADD, dfd, &ev);
+		ev.data.ptr = &tag_audit;
+		if (afd >= 0)
+			epoll_ctl(s.epfd, EPOLL_CTL_ADD, afd, &ev);
+		/* boot log: sandbox protections, eBPF audit (admin.c) */
+		admin_boot_tools(info->admin, toolops_status_sandbox(s.tools),
+				 toolops_status_audit(s.tools));
+	}
 	err = listen_socket(&s);
 	if (err)
 		goto out;
@@ -861,9 +1022,13 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 	while (!s.stop) {
 		int64_t next_hk = now_ms() + 1000;
 		int tick = aios_store_tick(st), timeout = 1000, n;
+		int ttick = toolops_timeout_ms(s.tools);
+		bool tools_ready = false;
 
 		if (tick >= 0 && tick < timeout)
 			timeout = tick;
+		if (ttick >= 0 && ttick < timeout)
+			timeout = ttick;
 		n = epoll_wait(s.epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			aiosd_log(0, "epoll_wait: %s", strerror(errno));
@@ -875,12 +1040,18 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 
 			if (p == &tag_listen) {
 				accept_all(&s);
+			} else if (p == &tag_tools || p == &tag_audit) {
+				tools_ready = true;
 			} else if (p == &tag_signal) {
 				struct signalfd_siginfo si;
 
 				while (read(s.sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						aiosd_log(1, "SIGHUP: configuration reload is not implemented yet; restart aiosd to apply changes");
+						/* admin.c: re-read, check, apply */
+						if (s.info->admin)
+							json_decref(admin_reload(s.info->admin, "SIGHUP"));
+						else
+							aiosd_log(1, "SIGHUP: no configuration source to reload");
 						continue;
 					}
 					aiosd_log(2, "signal %u: shutting down", si.ssi_signo);
@@ -893,6 +1064,10 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 					conn_close(&s, c, "socket error");
 				else if (evs[i].events & EPOLLOUT)
 					conn_flush(&s, c);
+				else if (c->deferred && (evs[i].events & EPOLLHUP))
+					conn_close(&s, c, "peer hung up during a tool call");
+				else if (c->deferred)
+					;	/* reading resumes with the reply */
 				else if (c->closing)
 					conn_close(&s, c, "peer hung up");
 				else
@@ -901,6 +1076,9 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 				 * the same connection cannot exist (one per fd) */
 			}
 		}
+		/* finished tool calls, audit events (toolops.c) */
+		if (s.tools && (tools_ready || ttick >= 0))
+			toolops_process(s.tools);
 		release_held(&s);
 		if (s.backlog) {
 			/* requests that waited for their client to drain
@@ -909,7 +1087,7 @@ int server_run(const struct aiosd_config *cfg, struct aios_store *st,
 
 			for (c = s.conns; c; c = next) {
 				next = c->next;
-				if (c->backlog && !c->held && !c->closing &&
+				if (c->backlog && !c->held && !c->closing && !c->deferred &&
 				    c->out_len - c->out_off <= OUT_LIMIT)
 					conn_process(&s, c);
 			}
@@ -927,7 +1105,9 @@ out:
 		close(s.lfd);
 		unlink(cfg->socket);
 	}
+	toolops_close(s.tools);	/* after the connections: nothing to reply to */
 	close(s.sigfd);
 	close(s.epfd);
+	tokens_close(s.tokens);
 	return err;
 }

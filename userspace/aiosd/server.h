@@ -7,12 +7,14 @@
 #include "store.h"
 
 struct aios_runops;
+struct aiosd_admin;
 
 struct server_info {
 	const char *load_report;	/* what opening the store did */
 	int (*notify)(const char *state);	/* sd_notify, may be NULL */
 	struct aios_runops *runs;	/* runs and contexts; NULL = disabled */
 	const char *runs_why;		/* why disabled */
+	struct aiosd_admin *admin;	/* reload, boot log (admin.c); may be NULL */
 };
 
 /*

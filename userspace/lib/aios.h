@@ -557,6 +557,190 @@ int aios_cpulist_parse(const char *s, cpu_set_t *set);
 /* "0-3,6" from *set ("" when empty); returns the length or -ENOSPC. */
 int aios_cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 
+/* ---- aiosd sessions: memory store, contexts, runs ------------------ */
+
+/*
+ * A session is a connection to aiosd (Documentation/aiosd-protocol.md).
+ * Its identity is never taken from a request: a session authenticated
+ * with an agent's handle (aios_session_auth passes the agent's /dev/aios
+ * descriptor over SCM_RIGHTS, aiosd asks the kernel whose it is) acts as
+ * that agent; an unauthenticated session acts as the caller's uid (the
+ * only identity aiosd has when the module is not loaded).  Memory keys,
+ * contexts and runs live in the session identity's own namespace.
+ *
+ * Functions return 0 (or a count) or a negative errno: aiosd's errno for
+ * errors it reports, with "OP: message (CODE)" in aios_session_errmsg()
+ * and the error object as JSON text in aios_session_error_json().  JSON
+ * results ("char **json") are malloc'd NUL-terminated JSON text; free()
+ * them.  A session is not thread safe.  After a transport error (aiosd
+ * restarted, timeout) the session is disconnected: connect a new one.
+ */
+struct aios_session;
+
+/* Allocate an unconnected session. NULL: ENOMEM. */
+struct aios_session *aios_session_new(void);
+/* Connect to path (NULL: $AIOS_SOCKET, else /run/aios/aiosd.sock). */
+int aios_session_connect(struct aios_session *s, const char *path);
+/* Act as the agent of h (registered; its /dev/aios fd is passed). */
+int aios_session_auth(struct aios_session *s, struct aios *h);
+/*
+ * aios_session_new + connect + (when h is a registered agent) auth.  *out
+ * is set even on failure (NULL only on ENOMEM) so the message can be read;
+ * close it in both cases.
+ */
+int aios_session_open(struct aios *h, const char *path,
+		      struct aios_session **out);
+void aios_session_close(struct aios_session *s);	/* NULL is fine */
+const char *aios_session_errmsg(const struct aios_session *s);
+/* {"code","errno","message",...} of the last failed request, or NULL. */
+const char *aios_session_error_json(const struct aios_session *s);
+int aios_session_fd(const struct aios_session *s);	/* -EBADF: none */
+/* Agent the session authenticated as; 0: identity by uid. */
+uint64_t aios_session_agent(const struct aios_session *s);
+/* Reply timeout in ms (default 30000; 0: wait forever). */
+int aios_session_set_timeout(struct aios_session *s, unsigned int ms);
+/*
+ * Any operation: request is a JSON object with "op" and its fields ("v"
+ * and "id" are the session's).  *reply_json (optional) is the whole
+ * reply, also when aiosd reported an error.
+ */
+int aios_session_call(struct aios_session *s, const char *request,
+		      char **reply_json);
+/* aiosd's "status" reply (identity, kernel, memory statistics, ...). */
+int aios_session_status(struct aios_session *s, char **json);
+
+/* Memory store: keys 1..key_max bytes, values up to value_max, any bytes. */
+int aios_memory_put(struct aios_session *s, const void *key, size_t klen,
+		    const void *val, size_t vlen, uint64_t *evicted);
+/* *val is malloc'd and NUL-terminated (not counted in *vlen). -ENOENT: no key. */
+int aios_memory_get(struct aios_session *s, const void *key, size_t klen,
+		    void **val, size_t *vlen);
+int aios_memory_delete(struct aios_session *s, const void *key, size_t klen);
+int aios_memory_delete_prefix(struct aios_session *s, const void *prefix,
+			      size_t plen, uint64_t *deleted);
+/* Called per listed item (val NULL when values are not listed); non-zero stops. */
+typedef int (*aios_memory_fn)(void *arg, const void *key, size_t klen,
+			      const void *val, size_t vlen);
+/*
+ * One page (limit 1..1000, 0: aiosd's default of 100) of the keys starting
+ * with prefix, in byte order.  *cursor: NULL for the first page; on return
+ * the cursor of the next page (malloc'd) or NULL when there is none.
+ * Returns the number of items, or fn's non-zero value, or -errno.
+ */
+long aios_memory_list(struct aios_session *s, const void *prefix, size_t plen,
+		      char **cursor, unsigned int limit, bool values,
+		      aios_memory_fn fn, void *arg);
+/* The namespace's statistics (all: store-wide, admin) as a JSON object. */
+int aios_memory_stats(struct aios_session *s, bool all, char **json);
+
+/* Contexts: messages is a JSON array of {"role","content"[,"name"]}. */
+int aios_context_create(struct aios_session *s, const char *messages,
+			const char *model, uint32_t ttl_s, char **snapshot,
+			uint64_t *tokens);
+/* {"id","created_ns","expires_ns","model","tokens","messages"} */
+int aios_context_restore(struct aios_session *s, const char *snapshot,
+			 char **json);
+int aios_context_list(struct aios_session *s, char **json);	/* array */
+int aios_context_delete(struct aios_session *s, const char *snapshot);
+int aios_context_expire(struct aios_session *s, uint64_t *removed); /* admin */
+int aios_context_models(struct aios_session *s, char **json);	/* {name: tokens} */
+/* Token count against a model's window and/or a budget (0: none). */
+int aios_context_check(struct aios_session *s, const char *messages,
+		       const char *model, uint64_t budget, uint64_t *tokens,
+		       uint64_t *window, bool *fits);
+/*
+ * Keep the system prompt and the most recent messages that fit (at most
+ * keep_last of them; -1: no count limit), leaving reserve tokens free.
+ * *json = {"messages","dropped","tokens_before","tokens_after","budget"}.
+ */
+int aios_context_truncate(struct aios_session *s, const char *messages,
+			  const char *model, uint64_t budget, int keep_last,
+			  uint64_t reserve, char **json);
+int aios_context_budget_set(struct aios_session *s, const char *session,
+			    uint64_t limit);
+/* -EDQUOT (nothing charged) when the budget would be exceeded. */
+int aios_context_budget_charge(struct aios_session *s, const char *session,
+			       uint64_t tokens, uint64_t *remaining);
+int aios_context_budget_get(struct aios_session *s, const char *session,
+			    uint64_t *limit, uint64_t *used, uint64_t *remaining);
+
+/* Runs (Documentation/runs.md).  run / fsync NULL: aiosd chooses. */
+int aios_runs_create(struct aios_session *s, const char *run,
+		     const char *fsync, char **run_id);
+int aios_runs_list(struct aios_session *s, char **json);	/* array */
+int aios_runs_show(struct aios_session *s, const char *run, char **json);
+int aios_runs_workset_get(struct aios_session *s, const char *run,
+			  uint64_t *seq, char **doc);
+/*
+ * Replace the working set; expected_seq must be the current seq.  On
+ * -ESTALE nothing changed and *seq is the current seq (re-read, retry).
+ */
+int aios_runs_workset_put(struct aios_session *s, const char *run,
+			  uint64_t expected_seq, const char *doc, uint64_t *seq);
+/* Push items (JSON array) into the sliding context; *evicted: ids array. */
+int aios_runs_workset_push(struct aios_session *s, const char *run,
+			   uint64_t expected_seq, const char *items,
+			   uint64_t *seq, char **evicted);
+/* payload: any JSON text, or NULL.  *seq: the record's seq (durable). */
+int aios_runs_ledger_append(struct aios_session *s, const char *run,
+			    const char *type, const char *payload, uint64_t *seq);
+/* {"records": [...], "last_seq", "more"}; from 0: 1, limit 0: 100. */
+int aios_runs_ledger_read(struct aios_session *s, const char *run,
+			  uint64_t from, unsigned int limit, char **json);
+/* 0: intact; -EBADMSG: damaged (*json and the message name the record). */
+int aios_runs_ledger_verify(struct aios_session *s, const char *run,
+			    char **json);
+int aios_runs_episode_create(struct aios_session *s, const char *run,
+			     const char *name, const char *note, char **json);
+int aios_runs_episode_list(struct aios_session *s, const char *run,
+			   char **json);
+int aios_runs_episode_show(struct aios_session *s, const char *run,
+			   const char *name, char **json);
+/* facts: JSON array of {"text","scope"[,"tags"]}. */
+int aios_runs_ltm_propose(struct aios_session *s, const char *run,
+			  const char *facts, char **proposal);
+int aios_runs_ltm_commit(struct aios_session *s, const char *run,
+			 const char *proposal, const char *episode,
+			 uint64_t *committed);
+int aios_runs_ltm_discard(struct aios_session *s, const char *run,
+			  const char *proposal);
+int aios_runs_ltm_proposals(struct aios_session *s, const char *run,
+			    char **json);
+int aios_runs_ltm_search(struct aios_session *s, const char *run,
+			 const char *query, const char *scope,
+			 unsigned int limit, char **json);
+/* The resume pack (tar.gz) of run in memory; free(*data). */
+int aios_runs_pack_export(struct aios_session *s, const char *run,
+			  void **data, size_t *len, char **manifest);
+/* aiosd writes the pack to path on its own file system (admin). */
+int aios_runs_pack_export_path(struct aios_session *s, const char *run,
+			       const char *path, char **manifest);
+/* Verify and import a pack as a new run (as NULL: the pack's run id). */
+int aios_runs_pack_import(struct aios_session *s, const void *data, size_t len,
+			  const char *as, char **run_id, char **manifest);
+int aios_runs_pack_import_path(struct aios_session *s, const char *path,
+			       const char *as, char **run_id, char **manifest);
+
+/*
+ * Sandboxed tools (aiosd "tool.*").  *json = aiosd's reply without
+ * "v"/"id"/"ok": for tool.list {"permission","access","tools":[...]}.
+ */
+int aios_tool_list(struct aios_session *s, char **json);
+/*
+ * Run tool with args (JSON array of strings, NULL: none) in the sandbox;
+ * returns when it has finished.  run (NULL: none) records the call in that
+ * run's ledger; stdin (NULL: /dev/null); limits (JSON object, NULL: the
+ * manifest's).  0 whenever the tool ran, whatever its exit status: *json
+ * has "exit_code", "stdout"/"stdout_b64", "stderr", "usage", "audit", ...
+ * -EPERM not allowed (the message says why), -EACCES confirmation denied.
+ */
+int aios_tool_call(struct aios_session *s, const char *tool, const char *args,
+		   const char *run, const void *in, size_t inlen,
+		   const char *limits, char **json);
+/* Calls parked for confirmation that this caller sees (JSON array). */
+int aios_tool_pending(struct aios_session *s, char **json);
+int aios_tool_confirm(struct aios_session *s, uint64_t confirmation, bool allow);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,12 @@ int aios_runops_open(const struct aios_runops_opts *opts, struct aios_runops **o
 	return 0;
 }
 
+void aios_runops_set_policy(struct aios_runops *o, enum aios_fsync_policy p)
+{
+	if (o)
+		o->policy = p;
+}
+
 void aios_runops_close(struct aios_runops *o)
 {
 	if (!o)

@@ -44,6 +44,10 @@ int aios_runops_open(const struct aios_runops_opts *o, struct aios_runops **out,
 		     struct aios_rerr *e);
 void aios_runops_close(struct aios_runops *o);
 
+/* Change the fsync policy given to runs created or opened from now on
+ * (aiosd's SIGHUP reload of runs.fsync); open runs keep theirs. */
+void aios_runops_set_policy(struct aios_runops *o, enum aios_fsync_policy p);
+
 /* With deferred_sync: 1 if some ledger has records not yet synced. */
 int aios_runops_unsynced(struct aios_runops *o);
 /* With deferred_sync: make every ledger durable; 0 or -errno. */

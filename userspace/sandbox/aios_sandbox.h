@@ -53,6 +53,13 @@ struct aios_sb_config {
 	 * audit's callback before aios_sb_run() returns.
 	 */
 	struct aios_audit *audit;
+	/*
+	 * With audit: the caller consumes the audit's ring buffer itself
+	 * (aios_audit_poll from its own loop, e.g. aiosd's), so aios_sb_run()
+	 * only tracks the run's cgroup and never polls.  Needed when several
+	 * threads run tools at once: a ring buffer has one consumer.
+	 */
+	bool audit_external;
 };
 
 struct aios_sb_request {
@@ -72,6 +79,13 @@ struct aios_sb_request {
 	const int *keep_fds;        /* fds passed in as 3, 4, ... */
 	unsigned int n_keep_fds;
 	bool keep_scratch;          /* leave the scratch dir (result.scratch) */
+	/*
+	 * Called (in the calling thread) once the run's cgroup is known and
+	 * tracked by the audit, before the tool starts: lets a caller map
+	 * audit events (tracked_id) to this call.  May be NULL.
+	 */
+	void (*started)(void *arg, uint64_t cgroup_id);
+	void *started_arg;
 };
 
 struct aios_sb_result {

@@ -26,6 +26,7 @@ struct aios_sb {
 	unsigned int use;		/* layers in use (avail, minus weak) */
 	int landlock_abi;
 	struct aios_audit *audit;
+	bool audit_external;		/* the caller polls the audit */
 	struct sock_fprog filter[2];	/* [0] no network, [1] ACCESS_NET */
 	char msg[SB_MSG_LEN];
 	/*

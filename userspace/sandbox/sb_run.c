@@ -32,9 +32,17 @@
 #define DEF_STDERR	(256u << 10)
 #define GRACE_MS	2000	/* output drain after the tool ended */
 
+/*
+ * Why the calling thread's last aios_sb_run() failed: per thread, so that
+ * several threads may run tools through one handle at the same time.
+ */
+static __thread char run_msg[SB_MSG_LEN];
+
 const char *aios_sb_errmsg(const struct aios_sb *sb)
 {
-	return sb ? sb->msg : "no sandbox handle";
+	if (!sb)
+		return "no sandbox handle";
+	return run_msg[0] ? run_msg : sb->msg;
 }
 
 unsigned int aios_sb_health(const struct aios_sb_config *cfg, char *buf,
@@ -145,6 +153,7 @@ int aios_sb_open(const struct aios_sb_config *cfg, struct aios_sb **sbp,
 	if (rc)
 		goto fail;
 	sb->audit = cfg->audit;
+	sb->audit_external = cfg->audit_external;
 	sb->pool_size = cfg->pool_size;
 	rc = sb_pool_start(sb, msg, msglen);
 	if (rc)
@@ -184,36 +193,37 @@ static int validate(struct aios_sb *sb, const struct aios_sb_request *rq)
 	const char *const *p;
 	unsigned int i;
 
+	(void)sb;
 	if (!rq || !rq->argv || !rq->argv[0])
-		return sb_err(sb->msg, sizeof(sb->msg), EINVAL, "no program to "
+		return sb_err(run_msg, sizeof(run_msg), EINVAL, "no program to "
 			      "run (argv is empty)");
 	if (rq->argv[0][0] != '/')
-		return sb_err(sb->msg, sizeof(sb->msg), EINVAL, "the program '%s' "
+		return sb_err(run_msg, sizeof(run_msg), EINVAL, "the program '%s' "
 			      "must be an absolute path (there is no shell and "
 			      "no PATH search)", rq->argv[0]);
 	if (rq->access & ~(AIOS_SB_ACCESS_FS | AIOS_SB_ACCESS_NET))
-		return sb_err(sb->msg, sizeof(sb->msg), EINVAL, "unknown access "
+		return sb_err(run_msg, sizeof(run_msg), EINVAL, "unknown access "
 			      "bits 0x%x", rq->access);
 	if (rq->rw_paths && rq->rw_paths[0] && !(rq->access & AIOS_SB_ACCESS_FS))
-		return sb_err(sb->msg, sizeof(sb->msg), EPERM, "writable path "
+		return sb_err(run_msg, sizeof(run_msg), EPERM, "writable path "
 			      "'%s' requires ACCESS_FS; without it only "
 			      "/scratch and /tmp are writable", rq->rw_paths[0]);
 	for (i = 0; i < 2; i++)
 		for (p = i ? rq->rw_paths : rq->ro_paths; p && *p; p++) {
-			int rc = sb_ns_check_path(*p, sb->msg, sizeof(sb->msg));
+			int rc = sb_ns_check_path(*p, run_msg, sizeof(run_msg));
 
 			if (rc)
 				return rc;
 			if (access(*p, F_OK) < 0)
-				return sb_err(sb->msg, sizeof(sb->msg), errno,
+				return sb_err(run_msg, sizeof(run_msg), errno,
 					      "path '%s': %s", *p, strerror(errno));
 		}
 	if (rq->stdin_len && !rq->stdin_data)
-		return sb_err(sb->msg, sizeof(sb->msg), EINVAL, "stdin_len "
+		return sb_err(run_msg, sizeof(run_msg), EINVAL, "stdin_len "
 			      "without stdin_data");
 	for (i = 0; i < rq->n_keep_fds; i++)
 		if (!rq->keep_fds || fcntl(rq->keep_fds[i], F_GETFD) < 0)
-			return sb_err(sb->msg, sizeof(sb->msg), EBADF, "fd to pass "
+			return sb_err(run_msg, sizeof(run_msg), EBADF, "fd to pass "
 				      "in #%u is not open", i);
 	return 0;
 }
@@ -305,7 +315,7 @@ static int run_loop(struct aios_sb *sb, struct sb_zygote *z,
 		p[n++] = (struct pollfd){ in_w, POLLOUT, 0 };
 		r = poll(p, n, tmo);
 		if (r < 0 && errno != EINTR)
-			return sb_err(sb->msg, sizeof(sb->msg), errno, "poll: %s",
+			return sb_err(run_msg, sizeof(run_msg), errno, "poll: %s",
 				      strerror(errno));
 		if (r <= 0)
 			continue;
@@ -370,7 +380,7 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 	memset(res, 0, sizeof(*res));
 	if (!sb)
 		return -EINVAL;
-	sb->msg[0] = '\0';
+	run_msg[0] = '\0';
 	rc = validate(sb, rq);
 	if (rc)
 		return rc;
@@ -381,8 +391,8 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 		res->warm = true;
 	} else {
 		rc = sb_zygote_create(sb, rq->access & AIOS_SB_ACCESS_NET,
-				      rq->ro_paths, rq->rw_paths, &z, sb->msg,
-				      sizeof(sb->msg));
+				      rq->ro_paths, rq->rw_paths, &z, run_msg,
+				      sizeof(run_msg));
 		if (rc)
 			return rc;
 	}
@@ -393,20 +403,20 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 	cpu = rq->cpu_pct ? rq->cpu_pct : SB_DEF_CPU;
 	if (z->cgfd >= 0 && (mem != z->memory_max || pids != z->pids_max ||
 			     cpu != z->cpu_pct)) {
-		rc = sb_cg_limit(z->cgfd, mem, pids, cpu, sb->msg, sizeof(sb->msg));
+		rc = sb_cg_limit(z->cgfd, mem, pids, cpu, run_msg, sizeof(run_msg));
 		if (rc)
 			goto out;
 	}
 	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0 ||
 	    (rq->stdin_data && pipe2(ip, O_CLOEXEC) < 0)) {
-		rc = sb_err(sb->msg, sizeof(sb->msg), errno, "pipe: %s",
+		rc = sb_err(run_msg, sizeof(run_msg), errno, "pipe: %s",
 			    strerror(errno));
 		goto out;
 	}
 	if (!rq->stdin_data) {
 		ip[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (ip[0] < 0) {
-			rc = sb_err(sb->msg, sizeof(sb->msg), errno,
+			rc = sb_err(run_msg, sizeof(run_msg), errno,
 				    "/dev/null: %s", strerror(errno));
 			goto out;
 		}
@@ -421,13 +431,15 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 			af |= AIOS_AUDIT_DENY_NET;
 		rc = aios_audit_track(sb->audit, z->cgid, af);
 		if (rc) {
-			sb_err(sb->msg, sizeof(sb->msg), -rc, "audit: cannot track "
+			sb_err(run_msg, sizeof(run_msg), -rc, "audit: cannot track "
 			       "the run's cgroup: %s", strerror(-rc));
 			goto out;
 		}
 		audited = true;
 	}
-	rc = sb_zygote_start(z, rq, fds, sb->msg, sizeof(sb->msg));
+	if (rq->started)
+		rq->started(rq->started_arg, z->cgid);
+	rc = sb_zygote_start(z, rq, fds, run_msg, sizeof(run_msg));
 	close(ip[0]);
 	close(op[1]);
 	close(ep[1]);
@@ -467,7 +479,7 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 		rc = capture_finish(&cap[1], &res->err, &res->err_len,
 				    &res->err_truncated);
 	if (rc)
-		sb_err(sb->msg, sizeof(sb->msg), ENOMEM, "out of memory");
+		sb_err(run_msg, sizeof(run_msg), ENOMEM, "out of memory");
 out:
 	for (int i = 0; i < 2; i++) {
 		free(cap[i].buf);
@@ -493,7 +505,8 @@ out:
 	sb_pool_retire(sb, z);
 	if (audited) {
 		/* Everything the tree did is in the ring buffer by now. */
-		aios_audit_poll(sb->audit, 0);
+		if (!sb->audit_external)
+			aios_audit_poll(sb->audit, 0);
 		aios_audit_untrack(sb->audit, res->cgroup_id);
 	}
 	res->oom_killed = st.oom_killed;

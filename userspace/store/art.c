@@ -3,8 +3,9 @@
  * Adaptive radix tree (see art.h).  Layout:
  *
  *   struct node (16 bytes): type, number of children, length of the
- *   compressed path, leaf slot.  Then per type the child index and the
- *   child pointers, then the compressed path bytes.
+ *   compressed path, leaf slot.  Then the compressed path bytes (padded
+ *   to 8), then per type the child index and the child pointers - the
+ *   header, a short path and the key bytes share the first cache line.
  *     node4:   4 sorted key bytes,  4 pointers       (56 bytes + path)
  *     node16: 16 sorted key bytes, 16 pointers       (160 bytes + path)
  *     node48: 256-byte index into 48 pointers        (656 bytes + path)
@@ -35,29 +36,29 @@ struct node {
 	uint16_t n;		/* children */
 	uint32_t plen;		/* compressed path length */
 	struct art_leaf *leaf;	/* key ending at this node, or NULL */
+	uint8_t path[];		/* plen bytes, padded to 8, then the body */
 };
 
+/* Bodies, at node_body(): after the header and the compressed path, so
+ * that the header, the path and the key bytes share the first cache line
+ * and a lookup reads the node in one or two lines. */
 struct node4 {
-	struct node h;
 	uint8_t keys[4];
 	uint8_t pad[4];
 	void *child[4];
 };
 
 struct node16 {
-	struct node h;
 	uint8_t keys[16];
 	void *child[16];
 };
 
 struct node48 {
-	struct node h;
 	uint8_t index[256];	/* slot + 1, 0 = none */
 	void *child[48];	/* slots 0..n-1 used */
 };
 
 struct node256 {
-	struct node h;
 	void *child[256];
 };
 
@@ -72,7 +73,7 @@ struct art_leaf {
 	uint8_t data[];
 };
 
-static const size_t fixed_size[4] = {
+static const size_t body_size[4] = {
 	sizeof(struct node4), sizeof(struct node16),
 	sizeof(struct node48), sizeof(struct node256),
 };
@@ -99,8 +100,23 @@ static inline void *tag_leaf(struct art_leaf *l)
 
 static inline uint8_t *node_prefix(const struct node *n)
 {
-	return (uint8_t *)n + fixed_size[n->type];
+	return (uint8_t *)n->path;
 }
+
+static inline size_t path_room(size_t plen)
+{
+	return (plen + 7) & ~(size_t)7;
+}
+
+static inline void *node_body(const struct node *n)
+{
+	return (uint8_t *)n + sizeof(struct node) + path_room(n->plen);
+}
+
+#define NB4(n)		((struct node4 *)node_body(n))
+#define NB16(n)		((struct node16 *)node_body(n))
+#define NB48(n)		((struct node48 *)node_body(n))
+#define NB256(n)	((struct node256 *)node_body(n))
 
 /* Equality of short byte strings without a library call. */
 static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
@@ -162,6 +178,18 @@ static void *xalloc(struct art *t, size_t n)
 
 	if (p)
 		charge(t, chunk_cost(p), 0);
+	return p;
+}
+
+/* Inner nodes start on a cache line: header, path and key bytes are
+ * then read with one line fill. */
+static void *xalloc_node(struct art *t, size_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, 64, n))
+		return NULL;
+	charge(t, chunk_cost(p), 0);
 	return p;
 }
 
@@ -287,10 +315,10 @@ static struct node *node_alloc(struct art *t, int type, const struct piece *pc,
 
 	for (int i = 0; i < npc; i++)
 		plen += pc[i].n;
-	n = xalloc(t, fixed_size[type] + plen);
+	n = xalloc_node(t, sizeof(struct node) + path_room(plen) + body_size[type]);
 	if (!n)
 		return NULL;
-	memset(n, 0, fixed_size[type]);
+	memset(n, 0, sizeof(struct node) + path_room(plen) + body_size[type]);
 	n->type = (uint8_t)type;
 	n->plen = (uint32_t)plen;
 	d = node_prefix(n);
@@ -317,19 +345,18 @@ static struct node *node_reprefix(struct art *t, struct node *n,
 
 	if (!m)
 		return NULL;
-	memcpy((uint8_t *)m + sizeof(struct node), (uint8_t *)n + sizeof(struct node),
-	       fixed_size[n->type] - sizeof(struct node));
+	memcpy(node_body(m), node_body(n), body_size[n->type]);
 	m->n = n->n;
 	m->leaf = n->leaf;
 	node_free(t, n);
 	return m;
 }
 
-static void **find_child(struct node *n, uint8_t b)
+static inline void **find_child(struct node *n, uint8_t b)
 {
 	switch (n->type) {
 	case N4: {
-		struct node4 *a = (struct node4 *)n;
+		struct node4 *a = NB4(n);
 
 		for (int i = 0; i < n->n; i++)
 			if (a->keys[i] == b)
@@ -337,7 +364,7 @@ static void **find_child(struct node *n, uint8_t b)
 		return NULL;
 	}
 	case N16: {
-		struct node16 *a = (struct node16 *)n;
+		struct node16 *a = NB16(n);
 #if defined(__SSE2__)
 		__m128i cmp = _mm_cmpeq_epi8(_mm_set1_epi8((char)b),
 					     _mm_loadu_si128((const __m128i *)a->keys));
@@ -353,12 +380,12 @@ static void **find_child(struct node *n, uint8_t b)
 #endif
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
+		struct node48 *a = NB48(n);
 
 		return a->index[b] ? &a->child[a->index[b] - 1] : NULL;
 	}
 	default: {
-		struct node256 *a = (struct node256 *)n;
+		struct node256 *a = NB256(n);
 
 		return a->child[b] ? &a->child[b] : NULL;
 	}
@@ -389,16 +416,16 @@ static struct node *node_grow(struct art *t, struct node *n)
 	m->leaf = n->leaf;
 	switch (n->type) {
 	case N4: {
-		struct node4 *a = (struct node4 *)n;
-		struct node16 *b = (struct node16 *)m;
+		struct node4 *a = NB4(n);
+		struct node16 *b = NB16(m);
 
 		memcpy(b->keys, a->keys, 4);
 		memcpy(b->child, a->child, 4 * sizeof(void *));
 		break;
 	}
 	case N16: {
-		struct node16 *a = (struct node16 *)n;
-		struct node48 *b = (struct node48 *)m;
+		struct node16 *a = NB16(n);
+		struct node48 *b = NB48(m);
 
 		for (int i = 0; i < n->n; i++) {
 			b->index[a->keys[i]] = (uint8_t)(i + 1);
@@ -407,8 +434,8 @@ static struct node *node_grow(struct art *t, struct node *n)
 		break;
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
-		struct node256 *b = (struct node256 *)m;
+		struct node48 *a = NB48(n);
+		struct node256 *b = NB256(m);
 
 		for (int i = 0; i < 256; i++)
 			if (a->index[i])
@@ -428,7 +455,7 @@ static int add_child(struct art *t, void **ref, uint8_t b, void *c)
 	switch (n->type) {
 	case N4:
 		if (n->n < 4) {
-			struct node4 *a = (struct node4 *)n;
+			struct node4 *a = NB4(n);
 
 			sorted_insert(a->keys, a->child, n->n, b, c);
 			break;
@@ -436,7 +463,7 @@ static int add_child(struct art *t, void **ref, uint8_t b, void *c)
 		goto grow;
 	case N16:
 		if (n->n < 16) {
-			struct node16 *a = (struct node16 *)n;
+			struct node16 *a = NB16(n);
 
 			sorted_insert(a->keys, a->child, n->n, b, c);
 			break;
@@ -444,7 +471,7 @@ static int add_child(struct art *t, void **ref, uint8_t b, void *c)
 		goto grow;
 	case N48:
 		if (n->n < 48) {
-			struct node48 *a = (struct node48 *)n;
+			struct node48 *a = NB48(n);
 
 			a->child[n->n] = c;
 			a->index[b] = (uint8_t)(n->n + 1);
@@ -452,7 +479,7 @@ static int add_child(struct art *t, void **ref, uint8_t b, void *c)
 		}
 		goto grow;
 	default:
-		((struct node256 *)n)->child[b] = c;
+		(NB256(n))->child[b] = c;
 		break;
 	}
 	n->n++;
@@ -478,16 +505,16 @@ static struct node *node_shrink(struct art *t, struct node *n)
 	m->leaf = n->leaf;
 	switch (n->type) {
 	case N16: {
-		struct node16 *a = (struct node16 *)n;
-		struct node4 *b = (struct node4 *)m;
+		struct node16 *a = NB16(n);
+		struct node4 *b = NB4(m);
 
 		memcpy(b->keys, a->keys, n->n);
 		memcpy(b->child, a->child, n->n * sizeof(void *));
 		break;
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
-		struct node16 *b = (struct node16 *)m;
+		struct node48 *a = NB48(n);
+		struct node16 *b = NB16(m);
 
 		for (int i = 0; i < 256; i++)
 			if (a->index[i]) {
@@ -497,8 +524,8 @@ static struct node *node_shrink(struct art *t, struct node *n)
 		break;
 	}
 	case N256: {
-		struct node256 *a = (struct node256 *)n;
-		struct node48 *b = (struct node48 *)m;
+		struct node256 *a = NB256(n);
+		struct node48 *b = NB48(m);
 
 		for (int i = 0; i < 256; i++)
 			if (a->child[i]) {
@@ -520,10 +547,10 @@ static void remove_child(struct art *t, void **ref, uint8_t b)
 	switch (n->type) {
 	case N4:
 	case N16: {
-		uint8_t *keys = n->type == N4 ? ((struct node4 *)n)->keys :
-						((struct node16 *)n)->keys;
-		void **child = n->type == N4 ? ((struct node4 *)n)->child :
-					       ((struct node16 *)n)->child;
+		uint8_t *keys = n->type == N4 ? (NB4(n))->keys :
+						(NB16(n))->keys;
+		void **child = n->type == N4 ? (NB4(n))->child :
+					       (NB16(n))->child;
 		int i = 0;
 
 		while (keys[i] != b)
@@ -534,7 +561,7 @@ static void remove_child(struct art *t, void **ref, uint8_t b)
 		break;
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
+		struct node48 *a = NB48(n);
 		int slot = a->index[b] - 1, last = n->n - 1;
 
 		a->index[b] = 0;
@@ -550,7 +577,7 @@ static void remove_child(struct art *t, void **ref, uint8_t b)
 		break;
 	}
 	default:
-		((struct node256 *)n)->child[b] = NULL;
+		(NB256(n))->child[b] = NULL;
 		break;
 	}
 	n->n--;
@@ -565,23 +592,23 @@ static void *only_child(struct node *n, uint8_t *b)
 {
 	switch (n->type) {
 	case N4:
-		*b = ((struct node4 *)n)->keys[0];
-		return ((struct node4 *)n)->child[0];
+		*b = (NB4(n))->keys[0];
+		return (NB4(n))->child[0];
 	case N16:
-		*b = ((struct node16 *)n)->keys[0];
-		return ((struct node16 *)n)->child[0];
+		*b = (NB16(n))->keys[0];
+		return (NB16(n))->child[0];
 	case N48:
 		for (int i = 0; i < 256; i++)
-			if (((struct node48 *)n)->index[i]) {
+			if ((NB48(n))->index[i]) {
 				*b = (uint8_t)i;
-				return ((struct node48 *)n)->child[0];
+				return (NB48(n))->child[0];
 			}
 		break;
 	default:
 		for (int i = 0; i < 256; i++)
-			if (((struct node256 *)n)->child[i]) {
+			if ((NB256(n))->child[i]) {
 				*b = (uint8_t)i;
-				return ((struct node256 *)n)->child[i];
+				return (NB256(n))->child[i];
 			}
 		break;
 	}
@@ -666,19 +693,19 @@ static void destroy_rec(struct art *t, void *p)
 	switch (n->type) {
 	case N4:
 		for (int i = 0; i < n->n; i++)
-			destroy_rec(t, ((struct node4 *)n)->child[i]);
+			destroy_rec(t, (NB4(n))->child[i]);
 		break;
 	case N16:
 		for (int i = 0; i < n->n; i++)
-			destroy_rec(t, ((struct node16 *)n)->child[i]);
+			destroy_rec(t, (NB16(n))->child[i]);
 		break;
 	case N48:
 		for (int i = 0; i < n->n; i++)
-			destroy_rec(t, ((struct node48 *)n)->child[i]);
+			destroy_rec(t, (NB48(n))->child[i]);
 		break;
 	default:
 		for (int i = 0; i < 256; i++)
-			destroy_rec(t, ((struct node256 *)n)->child[i]);
+			destroy_rec(t, (NB256(n))->child[i]);
 		break;
 	}
 	charge(t, 0, -(int64_t)n->n);
@@ -1029,21 +1056,21 @@ static int walk(struct wctx *w, void *p, size_t depth, bool bounded)
 
 	switch (n->type) {
 	case N4: {
-		struct node4 *a = (struct node4 *)n;
+		struct node4 *a = NB4(n);
 
 		for (int i = 0; i < n->n; i++)
 			VISIT(a->keys[i], a->child[i]);
 		break;
 	}
 	case N16: {
-		struct node16 *a = (struct node16 *)n;
+		struct node16 *a = NB16(n);
 
 		for (int i = 0; i < n->n; i++)
 			VISIT(a->keys[i], a->child[i]);
 		break;
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
+		struct node48 *a = NB48(n);
 
 		for (int i = bounded ? lb[d] : 0; i < 256; i++)
 			if (a->index[i])
@@ -1051,7 +1078,7 @@ static int walk(struct wctx *w, void *p, size_t depth, bool bounded)
 		break;
 	}
 	default: {
-		struct node256 *a = (struct node256 *)n;
+		struct node256 *a = NB256(n);
 
 		for (int i = bounded ? lb[d] : 0; i < 256; i++)
 			if (a->child[i])
@@ -1136,26 +1163,26 @@ long art_sample(const struct art *t, uint64_t *rnd, uint8_t *kb,
 		}
 		switch (n->type) {
 		case N4:
-			kb[d] = ((struct node4 *)n)->keys[r];
-			p = ((struct node4 *)n)->child[r];
+			kb[d] = (NB4(n))->keys[r];
+			p = (NB4(n))->child[r];
 			break;
 		case N16:
-			kb[d] = ((struct node16 *)n)->keys[r];
-			p = ((struct node16 *)n)->child[r];
+			kb[d] = (NB16(n))->keys[r];
+			p = (NB16(n))->child[r];
 			break;
 		case N48:
 			for (int i = 0; i < 256; i++)
-				if (((struct node48 *)n)->index[i] == r + 1) {
+				if ((NB48(n))->index[i] == r + 1) {
 					kb[d] = (uint8_t)i;
 					break;
 				}
-			p = ((struct node48 *)n)->child[r];
+			p = (NB48(n))->child[r];
 			break;
 		default:
 			for (int i = 0; i < 256; i++)
-				if (((struct node256 *)n)->child[i] && cnt++ == r) {
+				if ((NB256(n))->child[i] && cnt++ == r) {
 					kb[d] = (uint8_t)i;
-					p = ((struct node256 *)n)->child[i];
+					p = (NB256(n))->child[i];
 					break;
 				}
 			break;
@@ -1213,10 +1240,10 @@ static void check_rec(struct cctx *c, void *p, size_t depth)
 	switch (n->type) {
 	case N4:
 	case N16: {
-		uint8_t *keys = n->type == N4 ? ((struct node4 *)n)->keys :
-						((struct node16 *)n)->keys;
-		void **child = n->type == N4 ? ((struct node4 *)n)->child :
-					       ((struct node16 *)n)->child;
+		uint8_t *keys = n->type == N4 ? (NB4(n))->keys :
+						(NB16(n))->keys;
+		void **child = n->type == N4 ? (NB4(n))->child :
+					       (NB16(n))->child;
 
 		if (n->n > (n->type == N4 ? 4 : 16))
 			cfail(c, "node overfull", depth);
@@ -1232,7 +1259,7 @@ static void check_rec(struct cctx *c, void *p, size_t depth)
 		break;
 	}
 	case N48: {
-		struct node48 *a = (struct node48 *)n;
+		struct node48 *a = NB48(n);
 		int cnt = 0;
 
 		for (int i = 0; i < 256; i++) {
@@ -1249,7 +1276,7 @@ static void check_rec(struct cctx *c, void *p, size_t depth)
 		break;
 	}
 	default: {
-		struct node256 *a = (struct node256 *)n;
+		struct node256 *a = NB256(n);
 		int cnt = 0;
 
 		for (int i = 0; i < 256; i++)

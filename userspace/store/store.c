@@ -91,6 +91,18 @@ static int fail(struct aios_store *st, int err, const char *fmt, ...)
 	return err;
 }
 
+/* The same for a fixed message: no formatting on hot paths (misses). */
+static int fail_msg(struct aios_store *st, int err, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n >= sizeof(st->err))
+		n = sizeof(st->err) - 1;
+	memcpy(st->err, msg, n);
+	st->err[n] = 0;
+	return err;
+}
+
 const char *aios_store_errmsg(const struct aios_store *st)
 {
 	return st->err;
@@ -545,7 +557,7 @@ int aios_store_get(struct aios_store *st, uint64_t agent, const void *key,
 		st->misses++;
 		if (a)
 			a->misses++;
-		return fail(st, -ENOENT, "no such key");
+		return fail_msg(st, -ENOENT, "no such key");
 	}
 	st->hits++;
 	a->hits++;
@@ -564,7 +576,7 @@ int aios_store_delete(struct aios_store *st, uint64_t agent, const void *key,
 		return err;
 	a = agent_find(st, agent);
 	if (!a || !art_get(&a->tree, key, klen))
-		return fail(st, -ENOENT, "no such key");
+		return fail_msg(st, -ENOENT, "no such key");
 	err = log_append(st, WAL_DEL, agent, key, klen, NULL, 0);
 	if (err)
 		return err;
@@ -989,6 +1001,43 @@ out:
 			    strerror(-err));
 	}
 	return new_log(st);
+}
+
+int aios_store_reconfigure(struct aios_store *st, const struct aios_store_config *cfg,
+			   uint64_t *evicted)
+{
+	struct aios_store_config n = *cfg;
+	long ev;
+	int err;
+
+	if (evicted)
+		*evicted = 0;
+	aios_store_config_defaults(&n);
+	if (n.k_threshold > 1 || n.fsync > AIOS_FSYNC_ALWAYS || n.evict_samples > 64)
+		return fail(st, -EINVAL,
+			    "bad configuration: need 0 < k_threshold <= 1, evict_samples <= 64, a known fsync policy");
+	if (n.fsync != st->cfg.fsync && st->unsynced && st->cfg.fsync != AIOS_FSYNC_NEVER) {
+		/* what was written under the old policy keeps its promise */
+		err = do_sync(st);
+		if (err)
+			return err;
+	}
+	st->cfg.max_bytes = n.max_bytes;
+	st->cfg.k_threshold = n.k_threshold;
+	st->cfg.fsync = n.fsync;
+	st->cfg.fsync_interval_ms = n.fsync_interval_ms;
+	st->cfg.snapshot_log_bytes = n.snapshot_log_bytes;
+	st->cfg.evict_samples = n.evict_samples;
+	st->threshold = (uint64_t)((double)st->cfg.max_bytes * st->cfg.k_threshold);
+	pool_clear(st);
+	ev = evict_to_threshold(st, NULL);
+	if (ev < 0)
+		return (int)ev;
+	if (evicted)
+		*evicted = (uint64_t)ev;
+	if (ev)
+		return commit(st);
+	return 0;
 }
 
 int aios_store_sync(struct aios_store *st)

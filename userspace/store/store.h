@@ -150,6 +150,18 @@ void aios_store_agent_stats(const struct aios_store *st, uint64_t agent,
 int aios_store_for_each_agent(const struct aios_store *st,
 			      int (*fn)(void *arg, uint64_t agent), void *arg);
 
+/*
+ * Change the settings that may change while the store is open (aiosd's
+ * SIGHUP reload): max_bytes, k_threshold, fsync, fsync_interval_ms,
+ * snapshot_log_bytes, evict_samples; the other fields of cfg are ignored
+ * (zeros select the defaults, as for aios_store_open()).  Unsynced log
+ * records are synced first when the fsync policy changes; a lower
+ * threshold evicts at once (*evicted, optional, gets the count).
+ * 0, -EINVAL bad values (nothing changed), or the eviction's error.
+ */
+int aios_store_reconfigure(struct aios_store *st, const struct aios_store_config *cfg,
+			   uint64_t *evicted);
+
 /* Write a snapshot (atomic rename) and start a fresh log. */
 int aios_store_snapshot(struct aios_store *st);
 /* fdatasync the log if anything is unsynced. */

@@ -513,6 +513,19 @@ PROTOTYPES = {
 }
 
 
+def add_prototypes(protos: dict) -> None:
+    """Register prototypes of a binding module (e.g. session.py); applied
+    at once when the library is already loaded."""
+    with _lock:
+        PROTOTYPES.update(protos)
+        if _lib is not None:
+            for name, (res, args) in protos.items():
+                fn = getattr(_lib, name, None)
+                if fn is not None:
+                    fn.restype = res
+                    fn.argtypes = args
+
+
 def candidates() -> list[str]:
     """Where libaios is looked for, in order.
 

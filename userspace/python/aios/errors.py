@@ -19,6 +19,7 @@ __all__ = [
     "NoSuchAgent",
     "ModuleNotLoaded",
     "LibraryNotFound",
+    "DaemonUnavailable",
     "error_for",
 ]
 
@@ -52,6 +53,10 @@ class NoSuchAgent(AiosError, ProcessLookupError):
 
 class ModuleNotLoaded(AiosError, FileNotFoundError):
     """/dev/aios or the "aios" netlink family does not exist."""
+
+
+class DaemonUnavailable(AiosError, ConnectionError):
+    """aiosd could not be reached (no socket, refused, went away)."""
 
 
 class LibraryNotFound(AiosError):

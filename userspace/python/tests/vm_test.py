@@ -453,11 +453,89 @@ class TestIpc(unittest.TestCase):
             self.assertEqual(c.recv(timeout=5).value, "allowed again")
 
 
+class TestSession(unittest.TestCase):
+    """aiosd sessions of real agents: authentication with the agent file,
+    isolation between agents, a run resumed from a pack."""
+
+    def setUp(self):
+        from test_session import Daemon
+
+        self.d = Daemon()
+        os.chmod(self.d.dir, 0o755)
+        self.d.start(device="/dev/aios")
+        self.a = aios.Aios()
+        self.a_id = self.a.register("py-session")
+
+    def tearDown(self):
+        self.a.close()
+        self.d.remove()
+
+    def test_session_is_the_agent(self):
+        with aios.Session(self.a, self.d.sock) as s:
+            self.assertEqual(s.agent_id, self.a_id)
+            st = s.status()
+            self.assertTrue(st["kernel"])
+            self.assertEqual((st["identity"]["kind"], st["identity"]["agent"]), ("agent", self.a_id))
+        with aios.Session(None, self.d.sock) as s:  # no agent: the uid
+            self.assertEqual(s.agent_id, 0)
+            self.assertEqual(s.status()["identity"]["kind"], "uid")
+            with self.assertRaises(aios.AiosError) as cm:
+                s.call("auth")  # no descriptor attached
+            self.assertEqual(cm.exception.errno, errno.EBADF)
+
+    def test_agents_are_isolated_and_runs_resume(self):
+        sock = self.d.sock
+
+        def other_agent():
+            with aios.Aios() as b:
+                b.register("py-snoop")
+                with aios.Session(b, sock) as s:
+                    try:
+                        s.get("plan")
+                        return "LEAK memory"
+                    except KeyError:
+                        pass
+                    if s.runs():
+                        return "LEAK runs"
+                    try:
+                        s.call("memory.get", key="plan", agent=self.a_id)
+                        return "LEAK admin form"
+                    except aios.PermissionDenied:
+                        pass
+                    return "isolated"
+
+        with aios.Session(self.a, sock) as s:
+            s.put("plan", "step 1")
+            run = s.run_create("py-run")
+            seq = s.workset_put(run, 0, {"goal": "g", "status": "active", "step": 1})
+            last = s.ledger_append(run, "step", {"n": 1})
+            self.assertEqual(in_child_as(1000, other_agent), "isolated")
+            blob, _ = s.pack_export(run)
+            new, _ = s.pack_import(blob, as_="py-run-2")
+            self.assertEqual(s.ledger_append(new, "step", {"n": 2}), last + 1)
+            self.assertEqual(s.workset_get(new)[0], seq)
+            self.assertTrue(s.ledger_verify(new)["intact"])
+
+    def test_sandboxed_tool_call_into_a_run(self):
+        with aios.Session(self.a, self.d.sock) as s:
+            run = s.run_create()
+            r = s.tool_call("echo", ["agent", self.a_id], run=run)
+            self.assertEqual((r["exit_code"], r["stdout"]), (0, f"agent {self.a_id}\n".encode()))
+            self.assertEqual(r["ledger"]["run"], run)
+            types = [rec["type"] for rec in s.ledger(run)]
+            self.assertTrue(any(t.startswith("tool") for t in types), types)
+            with self.assertRaises(aios.PermissionDenied) as cm:  # no ACCESS_FS
+                s.tool_call("writer", run=run)
+            self.assertIn("ACCESS_FS", str(cm.exception))
+            self.assertTrue(s.ledger_verify(run)["intact"])
+
+
 if __name__ == "__main__":
     from run_host_tests import TapResult
 
     suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c)
-                               for c in (TestAgent, TestQueues, TestGpu, TestIpc, TestExample))
+                               for c in (TestAgent, TestQueues, TestGpu, TestIpc, TestSession,
+                                         TestExample))
     print("TAP version 13")
     print(f"1..{suite.countTestCases()}")
     r = TapResult()

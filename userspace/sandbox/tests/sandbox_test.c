@@ -284,6 +284,84 @@ TEST_F(run, bad_requests)
 	EXPECT_EQ(-EINVAL, aios_sb_run(self->sb, NULL, &res));
 }
 
+static void on_started(void *arg, uint64_t cgid)
+{
+	uint64_t *seen = arg;
+
+	seen[0]++;
+	seen[1] = cgid;
+}
+
+TEST_F(run, started_callback_comes_before_the_tool_with_its_cgroup)
+{
+	const char *argv[] = { "/bin/echo", "x", NULL };
+	uint64_t seen[2] = { 0, ~0ull };
+	struct aios_sb_request rq = { .argv = argv, .started = on_started,
+				      .started_arg = seen };
+	struct aios_sb_result res;
+
+	ASSERT_EQ(0, aios_sb_run(self->sb, &rq, &res));
+	EXPECT_EQ(1, seen[0]);
+	EXPECT_EQ(res.cgroup_id, seen[1]);	/* 0 without cgroup v2 */
+	aios_sb_result_free(&res);
+	/* a refused request never starts */
+	argv[0] = "echo";
+	seen[0] = 0;
+	EXPECT_EQ(-EINVAL, aios_sb_run(self->sb, &rq, &res));
+	EXPECT_EQ(0, seen[0]);
+}
+
+struct par {
+	struct aios_sb *sb;
+	int i, rc;
+	char arg[16], out[64], err[256];
+	pthread_t th;
+};
+
+static void *par_main(void *arg)
+{
+	struct par *p = arg;
+	const char *good[] = { "/bin/echo", p->arg, NULL };
+	const char *bad[] = { "relative", NULL };
+	struct aios_sb_request rq = { .argv = p->i % 2 ? bad : good };
+	struct aios_sb_result res;
+
+	for (int k = 0; k < 3; k++) {
+		p->rc = aios_sb_run(p->sb, &rq, &res);
+		if (p->rc) {
+			snprintf(p->err, sizeof(p->err), "%s", aios_sb_errmsg(p->sb));
+		} else {
+			snprintf(p->out, sizeof(p->out), "%s", res.out);
+			aios_sb_result_free(&res);
+		}
+	}
+	return NULL;
+}
+
+TEST_F(run, threads_share_a_handle_with_their_own_errors)
+{
+	struct par p[6];
+
+	for (int i = 0; i < 6; i++) {
+		p[i] = (struct par){ .sb = self->sb, .i = i };
+		snprintf(p[i].arg, sizeof(p[i].arg), "t%d", i);
+		ASSERT_EQ(0, pthread_create(&p[i].th, NULL, par_main, &p[i]));
+	}
+	for (int i = 0; i < 6; i++) {
+		char want[16];
+
+		pthread_join(p[i].th, NULL);
+		if (p[i].i % 2) {
+			EXPECT_EQ(-EINVAL, p[i].rc);
+			EXPECT_NE(NULL, strstr(p[i].err, "absolute path"));
+		} else {
+			snprintf(want, sizeof(want), "t%d\n", i);
+			EXPECT_EQ(0, p[i].rc);
+			EXPECT_STREQ(want, p[i].out);
+		}
+	}
+}
+
 static struct aios_sb_tool *tool(const char *name, const char *perm, bool confirm)
 {
 	char json[512], msg[512];

@@ -8,9 +8,17 @@
  * Measured per structure: insert ns/op (shuffled order), hit and miss
  * lookup ns/op (shuffled; misses share the prefixes of real keys), prefix
  * scan ns per item (every session's 100 messages, each value read), and
- * overhead bytes per key = (heap growth - raw key bytes - value bytes) /
- * keys, heap growth from mallinfo2() (for LMDB: the size of its data
- * file).  Plus durable puts/s of the store with fsync=always and batched.
+ * memory: footprint bytes per key = heap growth / keys, heap growth from
+ * mallinfo2() (for LMDB: the size of its data file), and the net overhead
+ * per key = footprint - raw key bytes - value bytes, the same formula for
+ * every structure (a structure that shares key prefixes gets the bytes it
+ * saves as a credit here).  For the aios store the headline
+ * overhead_bytes_per_key is the structural overhead without that credit:
+ * (footprint - the key bytes it stores - value bytes) / keys, i.e. inner
+ * nodes, leaf headers and allocator headers; the compression is reported
+ * separately as compression_ratio.  The store's own capacity accounting
+ * (stats mem_bytes) is reported next to the measured footprint.  Plus
+ * durable puts/s of the store with fsync=always and batched.
  *
  * Usage: memory_bench [-n KEYS] [-o result.json] [-d scratch-dir]
  *                     [-s aios,judysl,ghashtable,gtree,lmdb]
@@ -50,7 +58,8 @@ static volatile uint64_t sink;
 
 struct result {
 	const char *name;
-	double insert, hit, miss, scan, overhead;	/* scan < 0: n/a */
+	double insert, hit, miss, scan;	/* scan < 0: n/a */
+	double footprint, overhead;	/* bytes/key: total, net of raw data */
 };
 
 static double now_ns(void)
@@ -132,10 +141,9 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double overhead(size_t before, size_t after)
+static double per_key(double bytes)
 {
-	return ((double)after - (double)before - (double)nkeys * (KEYLEN + VLEN)) /
-	       (double)nkeys;
+	return bytes / (double)nkeys;
 }
 
 /*
@@ -521,8 +529,12 @@ static const struct peer peers[] = {
 	{ "lmdb", lmdb_build, lmdb_destroy, lmdb_hit, lmdb_miss, lmdb_scan, lmdb_bytes },
 };
 #define NPEERS ((int)(sizeof(peers) / sizeof(peers[0])))
-#define ROUNDS 5
+#define ROUNDS 7
 #define INSERT_ROUNDS 3
+
+/* per-round times, for ratios of the same round */
+static double ins[NPEERS][INSERT_ROUNDS], hit[NPEERS][ROUNDS], mis[NPEERS][ROUNDS],
+	      scn[NPEERS][ROUNDS];
 
 static double timed(void (*fn)(void), size_t per)
 {
@@ -535,12 +547,14 @@ static double timed(void (*fn)(void), size_t per)
 /*
  * Build every selected structure (aios and JudySL INSERT_ROUNDS times,
  * interleaved, for the insert ratio; the others once), then time the
- * lookups and scans of all of them in ROUNDS interleaved rounds.
+ * lookups and scans of all of them in ROUNDS rounds.  Within a round the
+ * hit passes of all structures run back to back, then the miss passes,
+ * then the scans, in forward order in even rounds and reversed in odd
+ * ones, so that the two sides of a ratio are timed seconds apart under
+ * the same load; ratios are the median of the per-round ratios.
  */
 static void run_all(struct result *res, const bool *want)
 {
-	double ins[NPEERS][INSERT_ROUNDS], hit[NPEERS][ROUNDS], mis[NPEERS][ROUNDS],
-	       scn[NPEERS][ROUNDS];
 	int nins[NPEERS] = { 0 };
 
 	for (int r = 0; r < INSERT_ROUNDS; r++) {
@@ -551,21 +565,33 @@ static void run_all(struct result *res, const bool *want)
 				continue;
 			before = heap_used();
 			ins[p][nins[p]++] = timed(peers[p].build, nkeys);
-			res[p].overhead = peers[p].bytes ?
-				((double)peers[p].bytes() - (double)nkeys * (KEYLEN + VLEN)) /
-				(double)nkeys : overhead(before, heap_used());
+			res[p].footprint = per_key(peers[p].bytes ? (double)peers[p].bytes() :
+						   (double)heap_used() - (double)before);
+			res[p].overhead = res[p].footprint - (KEYLEN + VLEN);
 			if (r < INSERT_ROUNDS - 1 && p <= 1)
 				peers[p].destroy();
 		}
 	}
-	for (int r = 0; r < ROUNDS; r++)
-		for (int p = 0; p < NPEERS; p++) {
-			if (!want[p])
-				continue;
-			hit[p][r] = timed(peers[p].hit, nkeys);
-			mis[p][r] = timed(peers[p].miss, nkeys);
-			scn[p][r] = peers[p].scan ? timed(peers[p].scan, nkeys) : -1;
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < NPEERS; i++) {
+			int p = r % 2 ? NPEERS - 1 - i : i;
+
+			if (want[p])
+				hit[p][r] = timed(peers[p].hit, nkeys);
 		}
+		for (int i = 0; i < NPEERS; i++) {
+			int p = r % 2 ? NPEERS - 1 - i : i;
+
+			if (want[p])
+				mis[p][r] = timed(peers[p].miss, nkeys);
+		}
+		for (int i = 0; i < NPEERS; i++) {
+			int p = r % 2 ? NPEERS - 1 - i : i;
+
+			if (want[p])
+				scn[p][r] = peers[p].scan ? timed(peers[p].scan, nkeys) : -1;
+		}
+	}
 	for (int p = 0; p < NPEERS; p++) {
 		if (!want[p])
 			continue;
@@ -575,6 +601,16 @@ static void run_all(struct result *res, const bool *want)
 		res[p].scan = peers[p].scan ? median(scn[p], ROUNDS) : -1;
 		peers[p].destroy();
 	}
+}
+
+/* Median over rounds of a[r] / b[r]. */
+static double paired(const double *a, const double *b, int n)
+{
+	double q[ROUNDS > INSERT_ROUNDS ? ROUNDS : INSERT_ROUNDS];
+
+	for (int r = 0; r < n; r++)
+		q[r] = a[r] / b[r];
+	return median(q, n);
 }
 
 /* ---- durable puts ---- */
@@ -624,7 +660,7 @@ int main(int argc, char **argv)
 		{ .name = "gtree" }, { .name = "lmdb" },
 	};
 	struct aios_store_stats st;
-	double compression = 0, dur_always, dur_batched;
+	double compression = 0, dur_always, dur_batched, structural = 0, selfacct = 0;
 	struct utsname u;
 	bool first = true;
 	FILE *f;
@@ -692,12 +728,28 @@ int main(int argc, char **argv)
 		run_all(res, want);
 		compression = ast_stats.compression_ratio;
 		st = ast_stats;
+		/* what the aios store spends beyond the key bytes it keeps and
+		 * the values: no credit for prefix sharing */
+		structural = res[0].footprint -
+			     per_key((double)st.stored_key_bytes + (double)st.value_bytes);
+		selfacct = per_key((double)st.mem_bytes);
 		if (only) {
 			for (int p = 0; p < NPEERS; p++)
 				if (want[p])
-					printf("%-12s insert %.1f hit %.1f miss %.1f scan %.1f overhead %.1f\n",
+					printf("%-12s insert %.1f hit %.1f miss %.1f scan %.1f overhead %.1f footprint %.1f\n",
 					       res[p].name, res[p].insert, res[p].hit, res[p].miss,
-					       res[p].scan, res[p].overhead);
+					       res[p].scan, res[p].overhead, res[p].footprint);
+			if (want[0])
+				printf("aios structural overhead %.1f bytes/key, self-accounted %.1f bytes/key\n",
+				       structural, selfacct);
+			/* paired ratios: "ratio NAME VALUE" */
+			if (want[0] && want[1])
+				printf("ratio insert_vs_judysl %.4f\nratio lookup_vs_judysl %.4f\n",
+				       paired(ins[0], ins[1], INSERT_ROUNDS),
+				       paired(hit[0], hit[1], ROUNDS));
+			if (want[0] && want[2])
+				printf("ratio lookup_vs_ghashtable %.4f\n",
+				       paired(hit[0], hit[2], ROUNDS));
 			return 0;
 		}
 	}
@@ -706,8 +758,8 @@ int main(int argc, char **argv)
 
 	printf("memory: %zu keys \"agent-%%03d:session-%%04d:msg-%%08d\", %d-byte values\n",
 	       nkeys, VLEN);
-	printf("%-12s %12s %12s %12s %14s %16s\n", "structure", "insert ns", "hit ns",
-	       "miss ns", "scan ns/item", "overhead B/key");
+	printf("%-12s %10s %10s %10s %13s %15s %15s\n", "structure", "insert ns", "hit ns",
+	       "miss ns", "scan ns/item", "footprint B/key", "net ovh B/key");
 	for (int i = 0; i < 5; i++) {
 		char scan[32];
 
@@ -715,17 +767,21 @@ int main(int argc, char **argv)
 			snprintf(scan, sizeof(scan), "n/a");
 		else
 			snprintf(scan, sizeof(scan), "%.1f", res[i].scan);
-		printf("%-12s %12.1f %12.1f %12.1f %14s %16.1f\n", res[i].name, res[i].insert,
-		       res[i].hit, res[i].miss, scan, res[i].overhead);
+		printf("%-12s %10.1f %10.1f %10.1f %13s %15.1f %15.1f\n", res[i].name,
+		       res[i].insert, res[i].hit, res[i].miss, scan, res[i].footprint,
+		       res[i].overhead);
 	}
-	printf("aios store: compression ratio %.2f (raw %llu / stored %llu key bytes), self-accounted %.1f bytes/key\n",
-	       compression, (unsigned long long)st.raw_key_bytes,
-	       (unsigned long long)st.stored_key_bytes, (double)st.mem_bytes / (double)nkeys);
+	printf("(net overhead = footprint - %d raw key and value bytes; prefix sharing counts as a credit)\n",
+	       KEYLEN + VLEN);
+	printf("aios store: structural overhead %.1f bytes/key (footprint - %.2f stored key bytes - %d value bytes), compression ratio %.2f (raw %llu / stored %llu key bytes), capacity accounting %.1f bytes/key\n",
+	       structural, per_key((double)st.stored_key_bytes), VLEN, compression,
+	       (unsigned long long)st.raw_key_bytes, (unsigned long long)st.stored_key_bytes,
+	       selfacct);
 	printf("durable puts/s: fsync=always %.0f, fsync=batched(10ms) %.0f\n", dur_always,
 	       dur_batched);
 	printf("ratios (aios / peer, < 1 is better): insert_vs_judysl %.2f lookup_vs_judysl %.2f lookup_vs_ghashtable %.2f prefix_scan_vs_judysl %.2f\n",
-	       res[0].insert / res[1].insert, res[0].hit / res[1].hit,
-	       res[0].hit / res[2].hit, res[0].scan / res[1].scan);
+	       paired(ins[0], ins[1], INSERT_ROUNDS), paired(hit[0], hit[1], ROUNDS),
+	       paired(hit[0], hit[2], ROUNDS), paired(scn[0], scn[1], ROUNDS));
 
 	f = out ? fopen(out, "w") : stdout;
 	if (!f) {
@@ -749,10 +805,13 @@ int main(int argc, char **argv)
 			snprintf(n, sizeof(n), "%s_prefix_scan", res[i].name);
 			result(f, &first, n, res[i].scan, "ns/item");
 		}
-		snprintf(n, sizeof(n), "%s_overhead", res[i].name);
+		snprintf(n, sizeof(n), "%s_footprint", res[i].name);
+		result(f, &first, n, res[i].footprint, "bytes/key");
+		snprintf(n, sizeof(n), "%s_overhead_net", res[i].name);
 		result(f, &first, n, res[i].overhead, "bytes/key");
 	}
-	result(f, &first, "overhead_bytes_per_key", res[0].overhead, "bytes/key");
+	result(f, &first, "overhead_bytes_per_key", structural, "bytes/key");
+	result(f, &first, "aios_capacity_accounted", selfacct, "bytes/key");
 	result(f, &first, "compression_ratio", compression, "ratio");
 	result(f, &first, "durable_puts_fsync_always", dur_always, "puts/s");
 	result(f, &first, "durable_puts_fsync_batched", dur_batched, "puts/s");
@@ -766,14 +825,15 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(f, "\n  ],\n  \"ratios\": {\n");
-	fprintf(f, "    \"insert_vs_judysl\": %.4f,\n", res[0].insert / res[1].insert);
-	fprintf(f, "    \"lookup_vs_judysl\": %.4f,\n", res[0].hit / res[1].hit);
-	fprintf(f, "    \"lookup_vs_ghashtable\": %.4f,\n", res[0].hit / res[2].hit);
-	fprintf(f, "    \"prefix_scan_vs_judysl\": %.4f,\n", res[0].scan / res[1].scan);
-	fprintf(f, "    \"miss_lookup_vs_judysl\": %.4f,\n", res[0].miss / res[1].miss);
-	fprintf(f, "    \"lookup_vs_gtree\": %.4f,\n", res[0].hit / res[3].hit);
-	fprintf(f, "    \"lookup_vs_lmdb\": %.4f,\n", res[0].hit / res[4].hit);
-	fprintf(f, "    \"prefix_scan_vs_lmdb\": %.4f,\n", res[0].scan / res[4].scan);
+	fprintf(f, "    \"insert_vs_judysl\": %.4f,\n", paired(ins[0], ins[1], INSERT_ROUNDS));
+	fprintf(f, "    \"lookup_vs_judysl\": %.4f,\n", paired(hit[0], hit[1], ROUNDS));
+	fprintf(f, "    \"lookup_vs_ghashtable\": %.4f,\n", paired(hit[0], hit[2], ROUNDS));
+	fprintf(f, "    \"prefix_scan_vs_judysl\": %.4f,\n", paired(scn[0], scn[1], ROUNDS));
+	fprintf(f, "    \"miss_lookup_vs_judysl\": %.4f,\n", paired(mis[0], mis[1], ROUNDS));
+	fprintf(f, "    \"miss_lookup_vs_ghashtable\": %.4f,\n", paired(mis[0], mis[2], ROUNDS));
+	fprintf(f, "    \"lookup_vs_gtree\": %.4f,\n", paired(hit[0], hit[3], ROUNDS));
+	fprintf(f, "    \"lookup_vs_lmdb\": %.4f,\n", paired(hit[0], hit[4], ROUNDS));
+	fprintf(f, "    \"prefix_scan_vs_lmdb\": %.4f,\n", paired(scn[0], scn[4], ROUNDS));
 	fprintf(f, "    \"insert_vs_ghashtable\": %.4f", res[0].insert / res[2].insert);
 	for (int i = 0; i < nxratio; i++) {
 		char name[64];
