@@ -54,7 +54,8 @@ int demo_aiosd_start(struct demo *d, struct demo_aiosd *a)
 		perror("demo: exec aiosd");
 		_exit(127);
 	}
-	for (i = 0; i < 400; i++) {
+	/* up to 60 s: aiosd starts slowly in a TCG VM */
+	for (i = 0; i < 1200; i++) {
 		struct aios_session *s = aios_session_new();
 		int err = s ? aios_session_connect(s, a->sock) : -ENOMEM;
 

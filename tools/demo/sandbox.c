@@ -72,7 +72,7 @@ static int write_tools(struct demo *d, const char *dir)
 				     "description", "look around and try to get out",
 				     "command", "/bin/sh", "-c", inspect_script,
 				     "permission", "READ_ONLY", "sandboxed", 1, "max_args", 0,
-				     "limits", "timeout_ms", 20000, "memory_mb", 128)) ||
+				     "limits", "timeout_ms", 60000, "memory_mb", 128)) ||
 	    write_manifest(d, dir, "fetch",
 			   json_pack("{s:s, s:s, s:s, s:[s,s,s], s:s, s:b, s:i}",
 				     "name", "fetch", "type", "exec",

@@ -304,6 +304,12 @@ const char *proto_errno_name(int err)
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENODEV, "ENODEV" },
 		{ EBADFD, "EBADFD" }, { ENOLINK, "ENOLINK" }, { EALREADY, "EALREADY" },
 		{ EBADMSG, "EBADMSG" }, { EPROTO, "EPROTO" }, { ESRCH, "ESRCH" },
+		{ ESTALE, "ESTALE" }, { EEXIST, "EEXIST" }, { ENOTDIR, "ENOTDIR" },
+		{ EISDIR, "EISDIR" }, { ENOTEMPTY, "ENOTEMPTY" }, { EROFS, "EROFS" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ECANCELED, "ECANCELED" },
+		{ EDQUOT, "EDQUOT" }, { ERANGE, "ERANGE" }, { EOVERFLOW, "EOVERFLOW" },
+		{ EILSEQ, "EILSEQ" }, { ECHILD, "ECHILD" }, { EINTR, "EINTR" },
+		{ ENOEXEC, "ENOEXEC" }, { ENOTCONN, "ENOTCONN" }, { EDEADLK, "EDEADLK" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -602,6 +602,20 @@ static int apply_limits(json_t *limits, struct aios_sb_request *rq, char *msg, s
 	return 0;
 }
 
+/* Tool names as manifests allow them: 1..64 of [a-z0-9_.-]. */
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '.' || *s == '-'))
+			return false;
+	return true;
+}
+
 static json_t *op_call(struct toolops *t, const struct toolops_caller *who, struct proto_req *req)
 {
 	static const char *const fields[] = { "tool", "args", "run", "stdin", "limits", NULL };
@@ -622,6 +636,9 @@ static json_t *op_call(struct toolops *t, const struct toolops_caller *who, stru
 	if (!json_is_string(jtool))
 		return proto_error(req->id, -EINVAL, "\"tool\" (a string) is required");
 	tool = json_string_value(jtool);
+	if (!name_ok(tool))	/* never echo it: it goes into logs and events */
+		return refuse(t, who, req->id, "(invalid name)", NULL, NULL, -ENOENT,
+			      "unknown tool: tool names are 1..64 characters of a-z, 0-9, '_', '.', '-'");
 	if (jrun && (!json_is_string(jrun) || !json_string_length(jrun) ||
 		     json_string_length(jrun) > 64))
 		return proto_error(req->id, -EINVAL, "\"run\" must be a run id (1..64 characters)");

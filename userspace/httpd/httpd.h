@@ -119,6 +119,7 @@ struct route {
 #define R_JSON		(1u << 1)	/* body: application/json */
 #define R_PACK		(1u << 2)	/* body: a resume pack (gzip) */
 #define R_OPTJSON	(1u << 3)	/* JSON body optional */
+#define R_MERGE		(1u << 4)	/* also application/merge-patch+json */
 
 extern const struct route g_routes[];
 extern const size_t g_nroutes;
@@ -157,6 +158,7 @@ void h_runs_list(struct hreq *x);
 void h_run_show(struct hreq *x);
 void h_ws_get(struct hreq *x);
 void h_ws_post(struct hreq *x);
+void h_ws_patch(struct hreq *x);
 void h_steps_post(struct hreq *x);
 void h_milestones_post(struct hreq *x);
 void h_episodes_get(struct hreq *x);

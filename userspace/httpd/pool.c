@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,15 @@ static int auth_token(struct aiosd_client *c, const char *token)
 	return r;
 }
 
+/* An idle connection has nothing to read: readable means aiosd closed it
+ * (restarted, or timed the connection out). */
+static bool hung_up(struct aiosd_client *c)
+{
+	struct pollfd p = { .fd = aiosd_client_fd(c), .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
 int pool_get(struct principal *p, int fd, struct pconn **out, char *msg, size_t msglen)
 {
 	struct pconn *pc = NULL, *stale = NULL;
@@ -292,7 +302,7 @@ int pool_get(struct principal *p, int fd, struct pconn **out, char *msg, size_t 
 
 		p->idle = i->next;
 		p->nidle--;
-		if (now - i->authed_ms < POOL_MAX_AGE_MS) {
+		if (now - i->authed_ms < POOL_MAX_AGE_MS && !hung_up(i->c)) {
 			pc = i;
 			break;
 		}

@@ -26,6 +26,7 @@ const struct route g_routes[] = {
 	{ "GET",  "/v1/runs/{id}", h_run_show, 0 },
 	{ "GET",  "/v1/runs/{id}/ws", h_ws_get, 0 },
 	{ "POST", "/v1/runs/{id}/ws", h_ws_post, R_JSON },
+	{ "PATCH", "/v1/runs/{id}/ws", h_ws_patch, R_JSON | R_MERGE },
 	{ "POST", "/v1/runs/{id}/steps", h_steps_post, R_JSON },
 	{ "POST", "/v1/runs/{id}/milestones", h_milestones_post, R_JSON },
 	{ "GET",  "/v1/runs/{id}/episodes", h_episodes_get, 0 },
@@ -71,6 +72,7 @@ static const char *status_title(unsigned int s)
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -447,7 +449,11 @@ static int first_call(struct rstate *st, const char *url, const char *method)
 	if (st->rt->flags & R_JSON) {
 		bool empty = cl && !strcmp(cl, "0");
 
-		if (!(ct ? ctype_is(ct, "application/json") : (st->rt->flags & R_OPTJSON) && (!cl || empty))) {
+		bool json_ct = ct && (ctype_is(ct, "application/json") ||
+				      ((st->rt->flags & R_MERGE) &&
+				       ctype_is(ct, "application/merge-patch+json")));
+
+		if (!(ct ? json_ct : (st->rt->flags & R_OPTJSON) && (!cl || empty))) {
 			problem(x, 415, NULL, "the request body must be application/json", NULL);
 			return -1;
 		}

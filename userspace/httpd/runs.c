@@ -227,6 +227,70 @@ static void stale(struct hreq *x, uint64_t cur, uint64_t expected)
 	}
 }
 
+/* The workset.put request for the current document merged with patch,
+ * if the working set is still at seq; NULL after a problem (409). */
+static json_t *patched(struct hreq *x, json_int_t seq, json_t *patch)
+{
+	json_t *cur, *merged;
+	json_int_t curseq;
+
+	if (xcall(x, json_pack("{s:s, s:s}", "op", "workset.get", "run", RUN), &cur))
+		return NULL;
+	curseq = json_integer_value(json_object_get(cur, "seq"));
+	if (curseq != seq) {
+		json_decref(cur);
+		stale(x, (uint64_t)curseq, (uint64_t)seq);
+		return NULL;
+	}
+	merged = merge_patch(json_object_get(cur, "doc"), patch);
+	json_decref(cur);
+	return json_pack("{s:s, s:s, s:I, s:o}", "op", "workset.put", "run", RUN,
+			 "expected_seq", seq, "doc", merged);
+}
+
+/*
+ * PATCH with a JSON merge patch (RFC 7396) as the body and the seq it is
+ * based on in If-Match (the ETag of GET .../ws): "3", W/"3" or 3.
+ */
+void h_ws_patch(struct hreq *x)
+{
+	const char *im = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "If-Match");
+	unsigned long long seq;
+	json_t *req, *r;
+	char *end;
+
+	if (!im) {
+		problem(x, 428, NULL, "PATCH needs If-Match with the working set's seq (the ETag of GET)", NULL);
+		return;
+	}
+	if (!strncmp(im, "W/", 2))
+		im += 2;
+	if (*im == '"')
+		im++;
+	errno = 0;
+	seq = strtoull(im, &end, 10);
+	if (end == im || errno || (*end && strcmp(end, "\""))) {
+		problem(x, 400, NULL, "If-Match must be the working set's seq, e.g. \"3\"", NULL);
+		return;
+	}
+	req = patched(x, (json_int_t)seq, x->json);
+	if (!req)
+		return;
+	if (xcall(x, req, &r)) {
+		if (x->out && json_object_get(x->out, "path")) {
+			const char *p = json_string_value(json_object_get(x->out, "path"));
+			char np[240];
+
+			snprintf(np, sizeof(np), "$%s", p + 1);
+			json_object_set_new(x->out, "path", json_string(np));
+		}
+		return;
+	}
+	snprintf(x->etag, sizeof(x->etag), "\"%lld\"",
+		 (long long)json_integer_value(json_object_get(r, "seq")));
+	reply_json(x, 200, strip(r));
+}
+
 /*
  * Body: {"expected_seq": N, and one of "doc" (the whole document),
  * "patch" (a JSON merge patch, RFC 7396, applied to the current document)
@@ -259,25 +323,13 @@ void h_ws_post(struct hreq *x)
 		req = json_pack("{s:s, s:s, s:I, s:O}", "op", "workset.put", "run", RUN,
 				"expected_seq", seq, "doc", doc);
 	} else {
-		json_t *cur, *merged;
-		json_int_t curseq;
-
 		if (!json_is_object(patch)) {
 			bad_field(x, "patch", "must be an object (a JSON merge patch)");
 			return;
 		}
-		if (xcall(x, json_pack("{s:s, s:s}", "op", "workset.get", "run", RUN), &cur))
+		req = patched(x, seq, patch);
+		if (!req)
 			return;
-		curseq = json_integer_value(json_object_get(cur, "seq"));
-		if (curseq != seq) {
-			json_decref(cur);
-			stale(x, (uint64_t)curseq, (uint64_t)seq);
-			return;
-		}
-		merged = merge_patch(json_object_get(cur, "doc"), patch);
-		json_decref(cur);
-		req = json_pack("{s:s, s:s, s:I, s:o}", "op", "workset.put", "run", RUN,
-				"expected_seq", seq, "doc", merged);
 	}
 	if (xcall(x, req, &r)) {
 		/* aiosd's validation paths are relative to the document */

@@ -733,6 +733,8 @@ int aios_tool_list(struct aios_session *s, char **json);
  * manifest's).  0 whenever the tool ran, whatever its exit status: *json
  * has "exit_code", "stdout"/"stdout_b64", "stderr", "usage", "audit", ...
  * -EPERM not allowed (the message says why), -EACCES confirmation denied.
+ * Waits without the session's reply timeout (the tool's time limit and
+ * aiosd's confirmation timeout bound it).
  */
 int aios_tool_call(struct aios_session *s, const char *tool, const char *args,
 		   const char *run, const void *in, size_t inlen,

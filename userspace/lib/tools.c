@@ -31,6 +31,7 @@ int aios_tool_call(struct aios_session *s, const char *tool, const char *args,
 		   const char *limits, char **json)
 {
 	json_t *req, *rep = NULL, *j;
+	unsigned int saved;
 	int err;
 
 	if (json)
@@ -66,7 +67,15 @@ int aios_tool_call(struct aios_session *s, const char *tool, const char *args,
 			return err;
 		}
 	}
+	/*
+	 * aiosd answers when the tool has finished or was refused: the tool's
+	 * own time limit and the confirmation timeout bound the wait, not the
+	 * session's reply timeout.
+	 */
+	saved = s->timeout_ms;
+	s->timeout_ms = 0;
 	err = aiosi_scall(s, req, &rep);
+	s->timeout_ms = saved;
 	if (!err)
 		err = aiosi_sresult(s, rep, NULL, json);
 	json_decref(rep);

@@ -83,6 +83,7 @@ struct aios_ledger {
 	uint64_t last_sync_ns;
 	int broken;			/* rollback failed: refuse appends */
 	uint64_t syncs, failed;
+	uint64_t dropped;		/* records removed by failed syncs */
 };
 
 static inline void put32(unsigned char *p, uint32_t v)
@@ -745,6 +746,7 @@ static int group_wait(struct aios_ledger *l, struct waiter *w)
 			memcpy(l->durable_hash, thash, 32);
 		} else {
 			/* nothing after the durable point may stay */
+			l->dropped += l->next_seq - 1 - l->durable_seq;
 			rollback_to(l, l->durable_seq, l->durable_end,
 				    l->durable_hash);
 		}
@@ -854,6 +856,7 @@ int aios_ledger_append(struct aios_ledger *l, const char *type,
 	case AIOS_LEDGER_FSYNC_ALWAYS:
 		rc = l->io.fdatasync(l->io.ctx, l->fd);
 		if (rc) {
+			l->dropped++;
 			rollback_to(l, prev_seq, prev_end, prev_hash);
 		} else {
 			l->syncs++;
@@ -998,5 +1001,6 @@ void aios_ledger_get_stats(struct aios_ledger *l, struct aios_ledger_stats *s)
 	s->durable_seq = l->durable_seq;
 	s->syncs = l->syncs;
 	s->failed_appends = l->failed;
+	s->dropped_records = l->dropped;
 	pthread_mutex_unlock(&l->mu);
 }

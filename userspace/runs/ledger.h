@@ -94,6 +94,10 @@ struct aios_ledger_stats {
 	uint64_t durable_seq;
 	uint64_t syncs;		/* fdatasync calls that succeeded */
 	uint64_t failed_appends;
+	/* records written, then removed again because a later sync failed
+	 * (with policy NONE and aios_ledger_sync(), other callers' records
+	 * too: whoever holds replies for them must not send them) */
+	uint64_t dropped_records;
 };
 
 struct aios_ledger;

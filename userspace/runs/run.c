@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@ struct aios_run {
 	struct aios_ledger *ledger;
 	struct aios_ws *ws;
 	struct aios_ltm *ltm;
+	/* mu makes a working-set change and its ledger record one step */
+	pthread_mutex_t mu;
 };
 
 int aios_run_path(const char *state, const char *id, char *out, size_t len,
@@ -77,6 +80,7 @@ int aios_run_create(const char *state, const char *id, uint64_t agent,
 
 	if (!r)
 		return aios_rerr_set(e, ENOMEM, "out of memory");
+	pthread_mutex_init(&r->mu, NULL);
 	if (id) {
 		rc = aios_id_valid(id, "run id", e);
 		if (rc)
@@ -138,6 +142,7 @@ int aios_run_open(const char *state, const char *id,
 
 	if (!r)
 		return aios_rerr_set(e, ENOMEM, "out of memory");
+	pthread_mutex_init(&r->mu, NULL);
 	rc = aios_run_path(state, id, r->dir, sizeof(r->dir), e);
 	if (rc) {
 		free(r);
@@ -164,6 +169,7 @@ void aios_run_close(struct aios_run *r)
 	aios_ledger_close(r->ledger);
 	aios_ws_close(r->ws);
 	aios_ltm_close(r->ltm);
+	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 
@@ -264,31 +270,75 @@ static int log_ws(struct aios_run *r, uint64_t agent, uint64_t seq,
 			json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "sha256", sha), e);
 }
 
+/*
+ * A working-set change and its "workset" ledger record are one step: the
+ * document is written durably, then its record is appended and synced
+ * (whatever the run's policy: the document itself is always durable);
+ * if the record cannot be made durable the change is undone, so the
+ * working set never holds a change the ledger does not show.
+ */
+static int ws_change(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
+		     const json_t *doc, const json_t *items, uint64_t *new_seq,
+		     json_t **evicted, struct aios_rerr *e)
+{
+	json_t *prev, *ev = NULL;
+	uint64_t prev_seq, s = 0;
+	int rc;
+
+	pthread_mutex_lock(&r->mu);
+	if (aios_ws_get(r->ws, &prev, &prev_seq)) {
+		pthread_mutex_unlock(&r->mu);
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	}
+	if (doc)
+		rc = aios_ws_put(r->ws, expected_seq, doc, &s, e);
+	else
+		rc = aios_ws_context_push(r->ws, expected_seq, items, &s,
+					  evicted ? &ev : NULL, e);
+	if (rc)
+		goto out;
+	rc = log_ws(r, agent, s, e);
+	if (!rc)
+		rc = aios_ledger_sync(r->ledger, e);
+	if (rc) {
+		struct aios_rerr re = { 0 };
+		char why[sizeof(re.msg)] = "";
+
+		if (e)
+			memcpy(why, e->msg, sizeof(why));
+		if (aios_ws_restore(r->ws, s, prev, prev_seq, &re))
+			aios_rerr_set(e, -rc,
+				      "%s; undoing the working-set change failed too (%s): seq %llu has no ledger record",
+				      why, re.msg, (unsigned long long)s);
+		else
+			aios_rerr_set(e, -rc, "%s; the working-set change was undone (still at seq %llu)",
+				      why, (unsigned long long)prev_seq);
+		goto out;
+	}
+	if (new_seq)
+		*new_seq = s;
+	if (evicted) {
+		*evicted = ev;
+		ev = NULL;
+	}
+out:
+	pthread_mutex_unlock(&r->mu);
+	json_decref(prev);
+	json_decref(ev);
+	return rc;
+}
+
 int aios_run_ws_put(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 		    const json_t *doc, uint64_t *new_seq, struct aios_rerr *e)
 {
-	uint64_t s;
-	int rc = aios_ws_put(r->ws, expected_seq, doc, &s, e);
-
-	if (rc)
-		return rc;
-	if (new_seq)
-		*new_seq = s;
-	return log_ws(r, agent, s, e);
+	return ws_change(r, agent, expected_seq, doc, NULL, new_seq, NULL, e);
 }
 
 int aios_run_ws_push(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 		     const json_t *items, uint64_t *new_seq, json_t **evicted,
 		     struct aios_rerr *e)
 {
-	uint64_t s;
-	int rc = aios_ws_context_push(r->ws, expected_seq, items, &s, evicted, e);
-
-	if (rc)
-		return rc;
-	if (new_seq)
-		*new_seq = s;
-	return log_ws(r, agent, s, e);
+	return ws_change(r, agent, expected_seq, NULL, items, new_seq, evicted, e);
 }
 
 int aios_run_episode(struct aios_run *r, uint64_t agent, const char *name,

@@ -25,12 +25,22 @@ struct open_run {
 	enum aios_fsync_policy policy;	/* the run's own (run.json) */
 	uint64_t owner;
 	uint64_t used;		/* LRU tick */
+	uint64_t dropped_seen;	/* ledger's dropped_records already reported */
 };
 
 struct aios_runops {
 	char *state;
 	enum aios_fsync_policy policy;
 	int deferred;
+	/*
+	 * A deferred sync that failed outside aios_runops_sync() (a run
+	 * closed to free its slot): its unsynced records were removed, so
+	 * the round's replies must not go out.  Reported (and cleared) by
+	 * the next aios_runops_sync().
+	 */
+	int sync_err;
+	char sync_msg[sizeof(((struct aios_rerr *)0)->msg)];
+	const struct aios_ledger_io *io;
 	size_t max_inline_pack;
 	struct aios_ctx *ctx;
 	struct open_run runs[MAX_OPEN_RUNS];
@@ -60,6 +70,7 @@ int aios_runops_open(const struct aios_runops_opts *opts, struct aios_runops **o
 	o->state = strdup(opts->state_dir);
 	o->policy = opts->policy;
 	o->deferred = opts->deferred_sync;
+	o->io = opts->io;
 	o->max_inline_pack = opts->max_inline_pack ? opts->max_inline_pack : (2u << 20);
 	snprintf(dir, sizeof(dir), "%s/runs", opts->state_dir);
 	rc = aios_mkdir_p(dir, e);
@@ -181,21 +192,50 @@ static enum aios_fsync_policy open_policy(struct aios_runops *o,
 
 int aios_runops_unsynced(struct aios_runops *o)
 {
+	if (o->sync_err)
+		return 1;
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {
 		struct aios_ledger_stats st;
 
 		if (!o->runs[i].run || o->runs[i].policy == AIOS_LEDGER_FSYNC_NONE)
 			continue;
 		aios_ledger_get_stats(aios_run_ledger(o->runs[i].run), &st);
-		if (st.records > st.durable_seq)
+		if (st.records > st.durable_seq || st.dropped_records > o->runs[i].dropped_seen)
 			return 1;
 	}
 	return 0;
 }
 
+/*
+ * Did a sync made elsewhere (an episode's, a pack export's) fail since
+ * the last round and remove records written this round?  The replies
+ * for them are already queued as successes: report it like a failed
+ * round sync so that none of them is sent.
+ */
+static int check_dropped(struct aios_runops *o, int i, struct aios_rerr *e)
+{
+	struct aios_ledger_stats st;
+	uint64_t n;
+
+	aios_ledger_get_stats(aios_run_ledger(o->runs[i].run), &st);
+	if (st.dropped_records <= o->runs[i].dropped_seen)
+		return 0;
+	n = st.dropped_records - o->runs[i].dropped_seen;
+	o->runs[i].dropped_seen = st.dropped_records;
+	return aios_rerr_set(e, EIO,
+			     "ledger of run \"%s\": a sync failed and %llu unsynced record%s removed; the appends are not acknowledged",
+			     aios_run_id(o->runs[i].run), (unsigned long long)n,
+			     n == 1 ? " was" : "s were");
+}
+
 int aios_runops_sync(struct aios_runops *o, struct aios_rerr *e)
 {
 	int rc = 0;
+
+	if (o->sync_err) {
+		rc = aios_rerr_set(e, -o->sync_err, "%s", o->sync_msg);
+		o->sync_err = 0;
+	}
 
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {
 		int r;
@@ -203,6 +243,10 @@ int aios_runops_sync(struct aios_runops *o, struct aios_rerr *e)
 		if (!o->runs[i].run || o->runs[i].policy == AIOS_LEDGER_FSYNC_NONE)
 			continue;
 		r = aios_ledger_sync(aios_run_ledger(o->runs[i].run), rc ? NULL : e);
+		if (r && !rc)
+			rc = r;
+		/* this sync's own failure is reported above: just account it */
+		r = check_dropped(o, i, rc ? NULL : e);
 		if (r && !rc)
 			rc = r;
 	}
@@ -220,8 +264,17 @@ static int slot_for(struct aios_runops *o)
 			best = i;
 	}
 	/* its unsynced records must not miss the round's sync */
-	if (o->runs[best].policy != AIOS_LEDGER_FSYNC_NONE)
-		aios_ledger_sync(aios_run_ledger(o->runs[best].run), NULL);
+	if (o->runs[best].policy != AIOS_LEDGER_FSYNC_NONE) {
+		struct aios_rerr se = { 0 };
+		int r = aios_ledger_sync(aios_run_ledger(o->runs[best].run), &se);
+
+		if (!r)
+			r = check_dropped(o, best, &se);
+		if (r && !o->sync_err) {
+			o->sync_err = r;
+			snprintf(o->sync_msg, sizeof(o->sync_msg), "%s", se.msg);
+		}
+	}
 	aios_run_close(o->runs[best].run);
 	o->runs[best].run = NULL;
 	return best;
@@ -231,7 +284,7 @@ static int slot_for(struct aios_runops *o)
 static int get_run(struct aios_runops *o, const struct aios_runops_caller *who,
 		   json_t *req, struct aios_run **out, struct aios_rerr *e)
 {
-	struct aios_run_opts ro = { .policy = o->policy };
+	struct aios_run_opts ro = { .policy = o->policy, .io = o->io };
 	enum aios_fsync_policy pol = o->policy;
 	const char *id;
 	int rc, slot;
@@ -261,6 +314,7 @@ static int get_run(struct aios_runops *o, const struct aios_runops_caller *who,
 	if (rc)
 		return rc;
 	o->runs[slot].policy = pol;
+	o->runs[slot].dropped_seen = 0;
 	o->runs[slot].owner = owner;
 	o->runs[slot].used = ++o->tick;
 	*out = o->runs[slot].run;
@@ -271,7 +325,7 @@ static int op_run_create(struct aios_runops *o, const struct aios_runops_caller 
 			 json_t *req, json_t **res, struct aios_rerr *e)
 {
 	static const char *const f[] = { "run", "fsync", NULL };
-	struct aios_run_opts ro = { .policy = o->policy };
+	struct aios_run_opts ro = { .policy = o->policy, .io = o->io };
 	enum aios_fsync_policy policy;
 	const char *id = NULL, *pol = NULL;
 	char out[AIOS_ID_MAX + 1];
@@ -310,6 +364,7 @@ static int op_run_create(struct aios_runops *o, const struct aios_runops_caller 
 	slot = slot_for(o);
 	o->runs[slot].run = r;
 	o->runs[slot].policy = policy;
+	o->runs[slot].dropped_seen = 0;
 	o->runs[slot].owner = who->ns;
 	o->runs[slot].used = ++o->tick;
 	*res = json_pack("{s:s, s:s}", "run", out, "fsync", aios_fsync_policy_name(ro.policy));

@@ -38,6 +38,8 @@ struct aios_runops_opts {
 	 * again and the replies must not be sent.
 	 */
 	int deferred_sync;
+	/* NULL: real syscalls; tests inject ledger I/O faults here */
+	const struct aios_ledger_io *io;
 };
 
 int aios_runops_open(const struct aios_runops_opts *o, struct aios_runops **out,

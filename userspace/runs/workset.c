@@ -453,6 +453,32 @@ out:
 	return rc;
 }
 
+int aios_ws_restore(struct aios_ws *ws, uint64_t seq, const json_t *prev,
+		    uint64_t prev_seq, struct aios_rerr *e)
+{
+	json_t *copy = json_deep_copy(prev);
+	int rc;
+
+	if (!copy)
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	pthread_mutex_lock(&ws->mu);
+	if (ws->seq != seq) {
+		rc = stale(ws, seq, e);
+		goto out;
+	}
+	rc = store(ws, copy, prev_seq, e);
+	if (rc)
+		goto out;
+	json_decref(ws->doc);
+	ws->doc = copy;
+	copy = NULL;
+	ws->seq = prev_seq;
+out:
+	pthread_mutex_unlock(&ws->mu);
+	json_decref(copy);
+	return rc;
+}
+
 int aios_ws_evict(json_t *context, json_t *evicted, struct aios_rerr *e)
 {
 	json_t *items = json_object_get(context, "items");

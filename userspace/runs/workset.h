@@ -47,6 +47,15 @@ int aios_ws_put(struct aios_ws *ws, uint64_t expected_seq, const json_t *doc,
 		uint64_t *new_seq, struct aios_rerr *e);
 
 /*
+ * Undo the change that produced seq (its ledger record could not be made
+ * durable): if the working set is still at seq, store prev (the document
+ * as it was at prev_seq) again, durably, as prev_seq.  -ESTALE (nothing
+ * changed) if the working set has moved on meanwhile.
+ */
+int aios_ws_restore(struct aios_ws *ws, uint64_t seq, const json_t *prev,
+		    uint64_t prev_seq, struct aios_rerr *e);
+
+/*
  * Append items (a JSON array of context items) to the sliding context
  * and evict until it is within its bounds again.  *evicted (if not NULL)
  * receives the array of evicted item ids in eviction order.

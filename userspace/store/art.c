@@ -12,6 +12,13 @@
  *     node256: 256 pointers                          (2064 bytes + path)
  *   A child pointer with bit 0 set is a leaf.  A leaf holds 8 bytes of
  *   header (access time, packed lengths), its key suffix and the value.
+ *   Nodes live in the store's arena (32-byte slots, packed apart from the
+ *   leaves, huge pages once it is big), leaves come from malloc.
+ *
+ * A lookup reads, per node, the first line (header, path, key bytes) and
+ * the line of the child pointer; the full key is compared only at the
+ * leaf (the suffix below its parent), and nothing is written but the
+ * leaf's access time (by the store).
  *
  * The tree is kept canonical: an inner node always has at least two
  * branches (children plus leaf slot); deletes merge single-branch nodes
@@ -24,8 +31,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n)		((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n)	((void)(p), (void)(n))
 #endif
 
 enum { N4, N16, N48, N256 };
@@ -181,16 +195,150 @@ static void *xalloc(struct art *t, size_t n)
 	return p;
 }
 
-/* Inner nodes start on a cache line: header, path and key bytes are
- * then read with one line fill. */
+/* ---- node arena (see art.h) ---- */
+
+#define SLAB_FIRST	(64u << 10)
+#define SLAB_BIG	(2u << 20)
+#define CHUNK_HDR	64u	/* next chunk, size; slots start after it */
+
+struct chunk_hdr {
+	void *next;
+	size_t size;
+};
+
+static inline size_t slab_cost(size_t n)
+{
+	return (n + ART_SLAB_UNIT - 1) & ~(size_t)(ART_SLAB_UNIT - 1);
+}
+
+static inline void slab_push(struct art_slab *s, void *p, size_t cost)
+{
+	size_t c = cost / ART_SLAB_UNIT;
+
+	ASAN_UNPOISON_MEMORY_REGION(p, sizeof(void *));
+	*(void **)p = s->free[c];
+	s->free[c] = p;
+	ASAN_POISON_MEMORY_REGION(p, cost);
+}
+
+static void *slab_map(size_t size)
+{
+	uint8_t *p, *a;
+
+	if (size < SLAB_BIG) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	/* 2 MiB aligned, so that the kernel can back it by one huge page */
+	p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + size - 1) & ~(uintptr_t)(size - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + size < p + 2 * size)
+		munmap(a + size, (size_t)(p + 2 * size - (a + size)));
+#ifdef MADV_HUGEPAGE
+	madvise(a, size, MADV_HUGEPAGE);	/* a hint; failure is harmless */
+#endif
+	return a;
+}
+
+static void *slab_alloc(struct art_slab *s, size_t n)
+{
+	size_t cost = slab_cost(n), c = cost / ART_SLAB_UNIT;
+	void *p = s->free[c];
+
+	if (p) {
+		ASAN_UNPOISON_MEMORY_REGION(p, sizeof(void *));
+		s->free[c] = *(void **)p;
+	} else {
+		if ((size_t)(s->end - s->cur) < cost) {
+			size_t size = s->next_chunk ? s->next_chunk : SLAB_FIRST;
+			struct chunk_hdr *h;
+
+			/* before mapping more, split a bigger free slot */
+			for (size_t b = c + 1; b <= ART_SLAB_MAX / ART_SLAB_UNIT; b++) {
+				p = s->free[b];
+				if (!p)
+					continue;
+				ASAN_UNPOISON_MEMORY_REGION(p, sizeof(void *));
+				s->free[b] = *(void **)p;
+				slab_push(s, (uint8_t *)p + cost, b * ART_SLAB_UNIT - cost);
+				ASAN_UNPOISON_MEMORY_REGION(p, n);
+				return p;
+			}
+			h = slab_map(size);
+			if (!h)
+				return NULL;
+			/* the old tail becomes a free slot of its size */
+			if (s->end > s->cur)
+				slab_push(s, s->cur, (size_t)(s->end - s->cur));
+			h->next = s->chunks;
+			h->size = size;
+			s->chunks = h;
+			s->mapped += size;
+			s->next_chunk = size < SLAB_BIG ? size * 2 : SLAB_BIG;
+			s->cur = (uint8_t *)h + CHUNK_HDR;
+			s->end = (uint8_t *)h + size;
+			ASAN_POISON_MEMORY_REGION(s->cur, (size_t)(s->end - s->cur));
+		}
+		p = s->cur;
+		s->cur += cost;
+	}
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+	return p;
+}
+
+void art_slab_destroy(struct art_slab *s)
+{
+	void *c = s->chunks;
+
+	while (c) {
+		struct chunk_hdr *h = c;
+		size_t size = h->size;
+
+		c = h->next;
+		ASAN_UNPOISON_MEMORY_REGION(h, size);
+		munmap(h, size);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+uint64_t art_slab_mapped(const struct art_slab *s)
+{
+	return s->mapped;
+}
+
+static inline bool in_slab(size_t n)
+{
+	return n >= ART_SLAB_MIN && n <= ART_SLAB_MAX;
+}
+
+/* Bytes charged for a node of n bytes at p. */
+static inline int64_t node_cost(const void *p, size_t n)
+{
+	return in_slab(n) ? (int64_t)slab_cost(n) : chunk_cost((void *)p);
+}
+
 static void *xalloc_node(struct art *t, size_t n)
 {
-	void *p;
+	void *p = in_slab(n) ? slab_alloc(t->slab, n) : malloc(n);
 
-	if (posix_memalign(&p, 64, n))
-		return NULL;
-	charge(t, chunk_cost(p), 0);
+	if (p)
+		charge(t, node_cost(p, n), 0);
 	return p;
+}
+
+static void xfree_node(struct art *t, void *p, size_t n)
+{
+	charge(t, -node_cost(p, n), 0);
+	if (in_slab(n))
+		slab_push(t->slab, p, slab_cost(n));
+	else
+		free(p);
 }
 
 static void xfree(struct art *t, void *p)
@@ -331,10 +479,15 @@ static struct node *node_alloc(struct art *t, int type, const struct piece *pc,
 	return n;
 }
 
+static inline size_t node_size(const struct node *n)
+{
+	return sizeof(struct node) + path_room(n->plen) + body_size[n->type];
+}
+
 static void node_free(struct art *t, struct node *n)
 {
 	charge(t, 0, -(int64_t)n->plen);
-	xfree(t, n);
+	xfree_node(t, n, node_size(n));
 }
 
 /* Same node with another compressed path; frees the old one. */
@@ -671,10 +824,11 @@ static void fix_node(struct art *t, void **ref)
 
 /* ---- public operations ---- */
 
-void art_init(struct art *t, struct art_acct *global)
+void art_init(struct art *t, struct art_acct *global, struct art_slab *slab)
 {
 	memset(t, 0, sizeof(*t));
 	t->global = global;
+	t->slab = slab;
 }
 
 static void destroy_rec(struct art *t, void *p)
@@ -1230,7 +1384,7 @@ static void check_rec(struct cctx *c, void *p, size_t depth)
 		return;
 	}
 	n = p;
-	c->a.mem += chunk_cost(n);
+	c->a.mem += node_cost(n, node_size(n));
 	c->a.stored_key += n->plen + n->n;
 	depth += n->plen;
 	if (n->n + (n->leaf ? 1 : 0) < 2)

@@ -9,8 +9,9 @@
  * value, so a key is stored once along its path: keys sharing a prefix
  * share its bytes.
  *
- * Every allocation is charged to art->acct and to *art->global (bytes as
- * the allocator hands them out, plus its per-chunk header).
+ * Every allocation is charged to art->acct and to *art->global: a leaf
+ * (or a node too big for the arena) as the allocator hands it out plus
+ * its per-chunk header, a node its arena slot.
  */
 #ifndef AIOS_STORE_ART_H
 #define AIOS_STORE_ART_H
@@ -28,10 +29,41 @@ struct art_acct {
 	int64_t value;		/* sum of value lengths */
 };
 
+/*
+ * Arena for the wide inner nodes (node16 and node48, ART_SLAB_MIN to
+ * ART_SLAB_MAX bytes) of all trees of one store: slots in multiples of
+ * 32 bytes, 32-byte aligned (a node's header, path and key bytes then
+ * share a cache line), carved from chunks that grow from 64 KiB to 2 MiB
+ * (2 MiB chunks are 2 MiB aligned and advised for transparent huge
+ * pages), with a free list per slot size.  These nodes are packed
+ * together, apart from the leaves, so a lookup's path stays in few pages
+ * and cache lines.  Freed slots are reused (a bigger free slot is split
+ * before more is mapped), chunks are unmapped by art_slab_destroy().
+ * Smaller nodes (node4, which every node starts as and is freed when it
+ * grows) and bigger ones come from malloc, which reuses their memory for
+ * leaves.  All zeros is a valid empty arena.
+ */
+#define ART_SLAB_UNIT	32u
+#define ART_SLAB_MIN	160u	/* a node16 without a path */
+#define ART_SLAB_MAX	1024u
+
+struct art_slab {
+	void *free[ART_SLAB_MAX / ART_SLAB_UNIT + 1];	/* by slot size / unit */
+	uint8_t *cur, *end;	/* unused tail of the newest chunk */
+	void *chunks;		/* chunk list, linked through their headers */
+	size_t next_chunk;	/* size of the next chunk, 0: the first */
+	uint64_t mapped;	/* bytes mapped */
+};
+
+void art_slab_destroy(struct art_slab *s);
+/* Bytes the arena has mapped (nodes in use, free slots, unused tail). */
+uint64_t art_slab_mapped(const struct art_slab *s);
+
 struct art {
 	void *root;
 	struct art_acct acct;
 	struct art_acct *global;	/* may be NULL */
+	struct art_slab *slab;		/* where inner nodes live */
 };
 
 struct art_leaf;
@@ -40,7 +72,9 @@ struct art_leaf;
 #define ART_KEY_MAX	65535u
 #define ART_VALUE_MAX	(64u << 20)
 
-void art_init(struct art *t, struct art_acct *global);
+/* An empty tree whose nodes come from slab (shared by the trees of one
+ * store; it must outlive them). */
+void art_init(struct art *t, struct art_acct *global, struct art_slab *slab);
 void art_destroy(struct art *t);
 
 /* Returns the leaf of key or NULL. */

@@ -59,6 +59,7 @@ struct aios_store {
 	struct agent **tab;	/* open addressing by agent id */
 	size_t tab_cap, nagents;
 	struct art_acct total;
+	struct art_slab slab;	/* inner nodes of every agent's tree */
 	uint32_t clock;
 	uint64_t evictions, hits, misses;
 	uint64_t rnd;
@@ -181,7 +182,7 @@ static struct agent *agent_get(struct aios_store *st, uint64_t id)
 	if (!a)
 		return NULL;
 	a->id = id;
-	art_init(&a->tree, &st->total);
+	art_init(&a->tree, &st->total, &st->slab);
 	tab_insert(st->tab, st->tab_cap, a);
 	st->nagents++;
 	return a;
@@ -781,6 +782,11 @@ void aios_store_stats(const struct aios_store *st, struct aios_store_stats *s)
 	s->agents = st->nagents;
 }
 
+uint64_t aios_store_arena_bytes(const struct aios_store *st)
+{
+	return art_slab_mapped(&st->slab);
+}
+
 void aios_store_agent_stats(const struct aios_store *st, uint64_t agent,
 			    struct aios_store_stats *s)
 {
@@ -1368,6 +1374,7 @@ static void free_all(struct aios_store *st)
 			art_destroy(&st->tab[i]->tree);
 			free(st->tab[i]);
 		}
+	art_slab_destroy(&st->slab);
 	free(st->tab);
 	free(st->keybuf);
 	free(st->rbuf);

@@ -146,6 +146,13 @@ void aios_store_stats(const struct aios_store *st, struct aios_store_stats *s);
 void aios_store_agent_stats(const struct aios_store *st, uint64_t agent,
 			    struct aios_store_stats *s);
 
+/*
+ * Bytes mapped for the arena that holds the inner nodes of every tree.
+ * mem_bytes counts the nodes in it; node slots freed by deletes are
+ * reused for new nodes and returned to the system only at close.
+ */
+uint64_t aios_store_arena_bytes(const struct aios_store *st);
+
 /* Call fn for each agent holding keys, in no particular order. */
 int aios_store_for_each_agent(const struct aios_store *st,
 			      int (*fn)(void *arg, uint64_t agent), void *arg);

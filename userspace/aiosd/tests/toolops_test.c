@@ -165,7 +165,7 @@ static void dump_log(struct daemon *d)
 {
 	char cmd[200];
 
-	snprintf(cmd, sizeof(cmd), "tail -8 %s >&2", d->log);
+	snprintf(cmd, sizeof(cmd), "tail -20 %s >&2", d->log);
 	if (system(cmd))
 		return;
 }
@@ -442,6 +442,9 @@ TEST_F(tools, refusals_are_clear_errors)
 	EXPECT_EQ(-ENOENT, call_tool(c, "no-such-tool", NULL, NULL, &r));
 	EXPECT_NE(NULL, strstr(aiosd_client_error(c), "unknown tool 'no-such-tool'"));
 	json_decref(r);
+	EXPECT_EQ(-ENOENT, call_tool(c, "../../bin/sh\n", NULL, NULL, &r));
+	EXPECT_NE(NULL, strstr(aiosd_client_error(c), "tool names are"));
+	json_decref(r);
 	if (!self->sandbox) {
 		EXPECT_EQ(-EOPNOTSUPP, call_tool(c, "echo", NULL, NULL, &r));
 		json_decref(r);
@@ -472,8 +475,8 @@ TEST_F(tools, refusals_are_clear_errors)
 	ASSERT_EQ(0, call_tool(c, "echo", NULL, NULL, &r));
 	json_decref(r);
 	r = status(&self->d);
-	/* unknown tool, option, too many args, limit: the malformed ones are not decisions */
-	EXPECT_EQ(4, jint(json_object_get(r, "sandbox"), "denied"));
+	/* unknown tools, option, too many args, limit: the malformed ones are not decisions */
+	EXPECT_EQ(5, jint(json_object_get(r, "sandbox"), "denied"));
 	json_decref(r);
 	aiosd_close(c);
 }
@@ -826,6 +829,48 @@ TEST_F(tools, a_bad_manifest_stops_aiosd_naming_the_file)
 
 /* ---- with the kernel module (the VM) ---- */
 
+/* aiosctl -j audit --live --count N in the background, output to path. */
+static pid_t live_start(const char *sock, const char *path, int count)
+{
+	char n[16];
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		snprintf(n, sizeof(n), "%d", count);
+		setenv("AIOS_SOCKET", sock, 1);
+		execl(AIOSCTL_BIN, "aiosctl", "-j", "audit", "--live", "--count", n, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* True once the file has needle (waits up to 20 s). */
+static bool live_saw(const char *path, const char *needle)
+{
+	int64_t deadline = now_ms() + 20000;
+	static char buf[1 << 20];
+
+	do {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, needle))
+			return true;
+		usleep(100 * 1000);
+	} while (now_ms() < deadline);
+	return false;
+}
+
+
 static int make_agent(const char *name, uint64_t caps, uint64_t *id)
 {
 	struct aios_api api = { .size = sizeof(api), .api_version = AIOS_API_VERSION };
@@ -967,6 +1012,14 @@ TEST_F_TIMEOUT(tools, ebpf_audit_goes_to_the_ledger_and_the_stream, 120)
 	sub = client(&k.kd);
 	ASSERT_EQ(0, aiosd_audit_subscribe(sub, &r));
 	json_decref(r);
+	char live_out[160];
+	pid_t live = -1;
+
+	snprintf(live_out, sizeof(live_out), "%s/live.json", self->d.dir);
+	if (!access(AIOSCTL_BIN, X_OK)) {
+		live = live_start(k.kd.sock, live_out, 1000000);
+		usleep(500 * 1000);	/* subscribed before the call */
+	}
 	run = new_run(k.plain);
 	ASSERT_NE(NULL, run);
 	/* no ACCESS_NET: the probe's inet socket is refused inside the sandbox,
@@ -993,6 +1046,19 @@ TEST_F_TIMEOUT(tools, ebpf_audit_goes_to_the_ledger_and_the_stream, 120)
 	EXPECT_TRUE(unix_connect);
 	EXPECT_TRUE(exec);
 	json_decref(recs);
+	if (live > 0) {
+		/* aiosctl audit --live: aiosd's eBPF events, and the module's
+		 * audit records (a capability check is audited) together */
+		struct aios_caps chk = { .size = sizeof(chk), .op = AIOS_CAPS_CHECK,
+					 .caps = AIOS_CAP_ACCESS_NET };
+
+		EXPECT_EQ(-1, ioctl(k.plain_fd, AIOS_IOC_CAPS, &chk));	/* EPERM, audited */
+		EXPECT_TRUE(live_saw(live_out, "\"source\":\"aiosd\""));
+		EXPECT_TRUE(live_saw(live_out, "\"type\":\"connect\""));
+		EXPECT_TRUE(live_saw(live_out, "\"source\":\"kernel\""));
+		kill(live, SIGTERM);
+		waitpid(live, NULL, 0);
+	}
 	deadline = now_ms() + 10000;
 	while (!streamed && now_ms() < deadline) {
 		if (aiosd_next_event(sub, 500, &ev))

@@ -12,27 +12,46 @@ import struct
 import sys
 
 
-def call(path, req):
-    req = dict(req)
-    req.setdefault("v", 1)
-    data = json.dumps(req).encode()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(path)
-        s.sendall(struct.pack(">I", len(data)) + data)
-        head = b""
-        while len(head) < 4:
-            chunk = s.recv(4 - len(head))
+class Conn:
+    """One aiosd connection; call() sends a request (with file descriptors
+    attached when given, e.g. an agent's /dev/aios fd for "auth") and
+    returns the reply."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+
+    def close(self):
+        self.sock.close()
+
+    def _recv(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
             if not chunk:
                 raise SystemExit("aiosd_call: aiosd closed the connection")
-            head += chunk
-        (n,) = struct.unpack(">I", head)
-        body = b""
-        while len(body) < n:
-            chunk = s.recv(n - len(body))
-            if not chunk:
-                raise SystemExit("aiosd_call: short reply from aiosd")
-            body += chunk
-    return json.loads(body)
+            buf += chunk
+        return buf
+
+    def call(self, req, fds=()):
+        req = dict(req)
+        req.setdefault("v", 1)
+        data = json.dumps(req).encode()
+        frame = struct.pack(">I", len(data)) + data
+        if fds:
+            socket.send_fds(self.sock, [frame], list(fds))
+        else:
+            self.sock.sendall(frame)
+        (n,) = struct.unpack(">I", self._recv(4))
+        return json.loads(self._recv(n))
+
+
+def call(path, req):
+    c = Conn(path)
+    try:
+        return c.call(req)
+    finally:
+        c.close()
 
 
 def main(argv):

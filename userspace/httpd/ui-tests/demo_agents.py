@@ -26,9 +26,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python"))
 import aios  # noqa: E402
+import aiosd_call  # noqa: E402
 
 UID = 1000
 GPU_ID = 7
+# Bytes each agent keeps in aiosd's memory store (AIOS_SOCKET set).
+MEMORY = {"planner": 48 << 10, "coder": 160 << 10, "tester": 12 << 10}
 
 
 def drop():
@@ -50,6 +53,22 @@ def agent_main(name, prio, up, down, queue_id):
     drop()
     a = aios.Aios()
     me = a.register(name, prio=prio)
+    sock = os.environ.get("AIOS_SOCKET")
+    if sock:
+        # Keep some memory in aiosd as this agent (auth with our /dev/aios fd).
+        c = aiosd_call.Conn(sock)
+        r = c.call({"op": "auth"}, fds=[a.fileno()])
+        if not r.get("ok"):
+            raise SystemExit(f"demo_agents: {name}: aiosd auth: {r}")
+        left, i = MEMORY[name], 0
+        while left > 0:
+            v = "x" * min(left, 4096)
+            r = c.call({"op": "memory.put", "key": f"{name}/notes/{i}", "value": v})
+            if not r.get("ok"):
+                raise SystemExit(f"demo_agents: {name}: memory.put: {r}")
+            left -= len(v)
+            i += 1
+        c.close()
     os.write(up, f"{me}\n".encode())
     os.close(up)
     n = 0
@@ -82,10 +101,12 @@ def agent_main(name, prio, up, down, queue_id):
             return 0
         n += 1
         t = time.monotonic() - start
-        if name == "coder" and n <= 120 and (n % 2 == 0 or t < 20):
-            a.submit(queue_id, f"task {n} from coder")
+        if name == "coder" and n % 15 == 1 and n < 900:
+            # A burst of 6 tasks every 15 s: the depth chart saw-tooths.
+            for i in range(6):
+                a.submit(queue_id, f"task {n}.{i} from coder")
         elif name == "tester":
-            if n % 3 == 0:
+            if n % 2 == 0:
                 f = a.fetch(queue_id, nonblock=True)
                 if f is not None:
                     time.sleep(0.2)

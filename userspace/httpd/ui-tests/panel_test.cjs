@@ -134,7 +134,9 @@ async function shoot(name, opts = {}) {
 				`${name}: at ${vp.width}px the page is ${over.scroll}px wide: ${over.bad.join(', ')}`);
 		}
 		const file = path.join(OUT, `${name}-${vp.width}x${vp.height}.png`);
-		await page.screenshot({path: file, fullPage: Boolean(opts.fullPage)});
+		// The whole page at desktop size when asked; the window at phone
+		// width (a phone-width page can be too tall for one capture).
+		await page.screenshot({path: file, fullPage: Boolean(opts.fullPage) && vp === DESKTOP});
 		files.push(file);
 	}
 	await page.setViewport(DESKTOP);
@@ -209,6 +211,10 @@ test('landmarks, skip link and keyboard navigation', async () => {
 	await page.keyboard.press('Tab');
 	const first = await page.evaluate(() => document.activeElement.className);
 	assert(first === 'skip', `the first Tab stop is "${first}", not the skip link`);
+	const hash = await page.evaluate(() => location.hash);
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'view-title');
+	assert(await page.evaluate(() => location.hash) === hash, 'the skip link changed the route');
 	await page.focus('#nav a[data-view="queues"]');
 	await page.keyboard.press('Enter');
 	await page.waitForFunction(() => location.hash === '#/queues');
@@ -296,8 +302,13 @@ test('the GPU view shows the claims timeline with preemptions', async () => {
 });
 
 test('the memory view shows usage against limits', async () => {
+	const st = readState();
 	await go('#/memory');
 	await page.waitForSelector('#view meter');
+	// coder keeps 160 KiB in aiosd's store (demo_agents.py).
+	await page.waitForSelector(`tr[data-agent="${st.agents.coder}"]`);
+	const row = await textOf(`tr[data-agent="${st.agents.coder}"]`);
+	assert(/KiB of .*MiB/.test(row), `coder's memory row: ${row}`);
 	await noErrorBox();
 	await shoot('memory');
 });
@@ -471,6 +482,7 @@ async function main() {
 		browser = await puppeteer.launch({
 			executablePath: CHROMIUM,
 			headless: true,
+			timeout: TIMEOUT,	// chromium starts slowly under TCG
 			protocolTimeout: TIMEOUT * 2,
 			args: [...(root ? ['--no-sandbox'] : []), '--disable-gpu', '--disable-dev-shm-usage',
 				'--no-first-run', '--no-default-browser-check', '--disable-extensions',

@@ -70,7 +70,7 @@ reply=$($PY "$HERE/aiosd_call.py" "$work/aiosd.sock" \
 	'{"op": "token.add", "uid": 0, "note": "panel browser tests"}')
 token=$(printf '%s' "$reply" | $PY -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
-$PY "$HERE/demo_agents.py" hold "$work/demo.json" > "$work/agents.log" 2>&1 &
+AIOS_SOCKET=$work/aiosd.sock $PY "$HERE/demo_agents.py" hold "$work/demo.json" > "$work/agents.log" 2>&1 &
 pids+=($!)
 wait_for "the demo agents" 60 test -s "$work/demo.json"
 

@@ -90,7 +90,7 @@ static int start_aiosd(struct daemon *d)
 		      (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 3000; i++) {
 		struct aios_session *s = aios_session_new();
 		int err = aios_session_connect(s, d->sock);
 
@@ -683,6 +683,10 @@ TEST_F(aiosd, tool_list_and_calls)
 	ASSERT_EQ(-EINVAL, aios_tool_call(self->s, "", NULL, NULL, NULL, 0, NULL, &text));
 	ASSERT_EQ(-EINVAL, aios_tool_call(self->s, "echo", "{\"a\":1}", NULL, NULL, 0, NULL, &text));
 	ASSERT_NE(NULL, strstr(aios_session_errmsg(self->s), "must be an array"));
+	ASSERT_EQ(0, aios_tool_pending(self->s, &text));
+	ASSERT_STREQ("[]", text);
+	free(text);
+	ASSERT_EQ(-ENOENT, aios_tool_confirm(self->s, 424242, true));
 	err = aios_tool_call(self->s, "echo", "[\"hello\", \"sandbox\"]", NULL, NULL, 0, NULL, &text);
 	if (err == -EOPNOTSUPP) {
 		/* hosts without cgroup v2 etc.: refused, naming what is missing */

@@ -36,6 +36,8 @@ static int write_tools(const char *dir)
 		{ "writer", "{\"name\": \"writer\", \"type\": \"exec\", "
 			    "\"command\": [\"/usr/bin/touch\", \"/scratch/made-by-writer\"], "
 			    "\"permission\": \"READ_WRITE\", \"sandboxed\": true, \"max_args\": 0}" },
+		{ "gated", "{\"name\": \"gated\", \"type\": \"exec\", \"command\": [\"/bin/echo\", \"confirmed\"], "
+			   "\"permission\": \"READ_ONLY\", \"sandboxed\": true, \"confirm\": true, \"max_args\": 0}" },
 	};
 	char path[160];
 	size_t i;
@@ -85,7 +87,7 @@ FIXTURE_SETUP(agents)
 		      (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 500 && !ok; i++) {
+	for (i = 0; i < 3000 && !ok; i++) {
 		ok = !access(self->sock, F_OK);
 		if (!ok)
 			nanosleep(&ts, NULL);
@@ -231,6 +233,57 @@ TEST_F(agents, an_agent_calls_a_sandboxed_tool_into_its_run)
 	ASSERT_NE(NULL, strstr(aios_session_errmsg(s), "ACCESS_FS")) TH_LOG("%s", aios_session_errmsg(s));
 	aios_session_close(s);
 	aios_close(h);
+}
+
+/* A call of a "confirm" tool waits until its owner (same uid, not an agent) allows it. */
+TEST_F(agents, a_parked_call_runs_once_its_owner_confirms)
+{
+	struct aios_session *owner = aios_session_new();
+	json_t *p = NULL;
+	char *text = NULL;
+	int i, status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct aios *h = aios_new();
+		struct aios_session *s;
+		json_t *r;
+		int ok;
+
+		if (aios_open(h) || aios_register(h, "vm-gated", AIOS_PRIO_NORMAL, NULL) ||
+		    aios_session_open(h, self->sock, &s))
+			_exit(10);
+		if (aios_tool_call(s, "gated", NULL, NULL, NULL, 0, NULL, &text))
+			_exit(11);
+		r = json_loads(text, 0, NULL);
+		ok = !strcmp(json_string_value(json_object_get(r, "stdout")) ?: "", "confirmed\n") &&
+		     json_integer_value(json_object_get(r, "confirmation")) > 0;
+		_exit(ok ? 0 : 12);
+	}
+	ASSERT_EQ(0, aios_session_connect(owner, self->sock));
+	for (i = 0; i < 600; i++) {	/* up to 60 s */
+		ASSERT_EQ(0, aios_tool_pending(owner, &text)) TH_LOG("%s", aios_session_errmsg(owner));
+		p = json_loads(text, 0, NULL);
+		free(text);
+		if (json_array_size(p))
+			break;
+		json_decref(p);
+		p = NULL;
+		usleep(100 * 1000);
+	}
+	ASSERT_NE(NULL, p) TH_LOG("the call was never parked");
+	ASSERT_STREQ("gated", json_string_value(json_object_get(json_array_get(p, 0), "tool")));
+	ASSERT_EQ(-ENOENT, aios_tool_confirm(owner, 999999, true));
+	ASSERT_EQ(0, aios_tool_confirm(owner, (uint64_t)json_integer_value(
+		json_object_get(json_array_get(p, 0), "confirmation")), true))
+		TH_LOG("%s", aios_session_errmsg(owner));
+	json_decref(p);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	aios_session_close(owner);
 }
 
 TEST_HARNESS_MAIN

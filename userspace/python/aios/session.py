@@ -260,6 +260,12 @@ class Session:
     def context_delete(self, snapshot: str) -> None:
         self._check(self._fn("aios_context_delete")(self._sess(), _s(snapshot)))
 
+    def context_expire(self) -> int:
+        """Remove every expired snapshot of every agent (admin); the count."""
+        n = c_uint64()
+        self._check(self._fn("aios_context_expire")(self._sess(), byref(n)))
+        return n.value
+
     def context_models(self) -> dict:
         return self._json("aios_context_models")
 
@@ -404,6 +410,18 @@ class Session:
         finally:
             _lib.libc_free(data.value)
         return blob, _take(man.value)
+
+    def pack_export_path(self, run: str, path: str) -> dict:
+        """aiosd writes the pack to path on its own file system (admin);
+        returns the manifest."""
+        return self._json("aios_runs_pack_export_path", _s(run), _s(path))
+
+    def pack_import_path(self, path: str, as_: str | None = None) -> tuple[str, dict]:
+        """aiosd imports the pack at path on its file system (admin)."""
+        rid, man = c_void_p(), c_void_p()
+        self._check(self._fn("aios_runs_pack_import_path")(self._sess(), _s(path), _s(as_),
+                                                           byref(rid), byref(man)))
+        return _take_str(rid.value), _take(man.value)
 
     def pack_import(self, data: bytes, as_: str | None = None) -> tuple[str, dict]:
         """Verify and import a resume pack; returns (run id, manifest)."""

@@ -136,7 +136,7 @@ def aiosd_socket():
                AIOS_SOCKET_MODE="0600")
     proc = subprocess.Popen([binary, "-s", sock, "-d", os.path.join(tmp, "store")], env=env)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # TCG VMs are slow
         while True:
             try:
                 aios.Session(socket=sock).close()
@@ -203,7 +203,8 @@ def keep_the_run(me, sock, where, results, total):
             stale_seq = e.current_seq
         seq = s.workset_put(run, seq, dict(doc, step=2, vars={"words": sum(total.values())}))
         keys = s.keys(f"wc:{run}:")
-        step(f"run {run}: working set seq {seq} (a stale write was refused at seq {stale_seq}); "
+        step(f"run {run}: working set seq {seq} (a stale write with expected_seq {stale_seq - 1} "
+             f"was refused: the set was at {stale_seq}); "
              f"{len(results)} results in the ledger and {len(keys)} in the memory store")
         if len(keys) != len(results) or stale_seq != seq - 1:
             fail(f"memory keys {keys}, stale seq {stale_seq}")
@@ -239,7 +240,10 @@ def keep_the_run(me, sock, where, results, total):
                 step(f"sandboxed tool wc counted {n} words too (exit {r['exit_code']}, "
                      f"{r['audit']['events']} audit events, recorded in run {run})")
             except aios.AiosError as e:
-                if e.errno != errno.EOPNOTSUPP:
+                # no sandbox on this host (EOPNOTSUPP), or an unprivileged
+                # aiosd that may not set one up (e.g. no delegated cgroup)
+                if e.errno != errno.EOPNOTSUPP and not (
+                        e.errno == errno.EACCES and "sandbox did not run" in e.strerror):
                     raise
                 step(f"tool sandbox not available to this aiosd: {e.strerror}")
         else:

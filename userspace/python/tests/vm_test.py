@@ -383,10 +383,15 @@ class TestExample(unittest.TestCase):
         out = self.run_example()
         self.assertIn("killed lingering worker", out)
         self.assertIn("verified; top words: the=4, agent=3, a=2, an=2, and=2", out)
+        self.assertRegex(out, r"\(CRITICAL\) preempted us; on_preempt: checkpoint of claim \d+ saved")
+        self.assertIn("sandboxed tool wc counted 49 words too (exit 0", out)
+        self.assertRegex(out, r"ledger verified: \d+ records, chain intact")
 
     def test_example_agent_as_user(self):
         out = self.run_example("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups")
         self.assertIn("kill denied", out)
+        self.assertIn("committed to long-term memory", out)
+        self.assertRegex(out, r"ledger verified: \d+ records, chain intact")
 
 
 @unittest.skipUnless("ipc" in FEATURES, "the loaded module has no typed IPC")

@@ -161,4 +161,109 @@ TEST_F(s, run_ledger_fault_fails_the_change_visibly)
 	aios_run_close(r);
 }
 
+/* A working-set change whose ledger record cannot be written or synced
+ * is undone: the working set never holds a change the ledger lacks
+ * (also under policy "none": the change's record is synced anyway). */
+struct flt {
+	int write_err, sync_err;
+};
+
+static ssize_t flt_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
+{
+	struct flt *f = ctx;
+	ssize_t n;
+
+	if (f->write_err)
+		return -f->write_err;
+	n = pwrite(fd, buf, len, off);
+	return n < 0 ? -errno : n;
+}
+
+static int flt_sync(void *ctx, int fd)
+{
+	struct flt *f = ctx;
+
+	if (f->sync_err)
+		return -f->sync_err;
+	return fdatasync(fd) < 0 ? -errno : 0;
+}
+
+static int workset_records(struct aios_run *r)
+{
+	uint64_t last;
+	int n = 0;
+
+	aios_ledger_head(aios_run_ledger(r), &last, NULL);
+	for (uint64_t s = 1; s <= last; s++) {
+		struct aios_ledger_rec rec;
+
+		if (aios_ledger_read(aios_run_ledger(r), s, &rec, NULL))
+			return -1;
+		n += !strcmp(rec.type, "workset");
+		aios_ledger_rec_free(&rec);
+	}
+	return n;
+}
+
+TEST_F(s, workset_change_undone_when_its_record_fails)
+{
+	static const enum aios_fsync_policy pols[] = { AIOS_LEDGER_FSYNC_GROUP,
+						       AIOS_LEDGER_FSYNC_NONE };
+
+	for (int p = 0; p < 2; p++) {
+		struct flt f = { 0 };
+		struct aios_ledger_io io = { .pwrite = flt_pwrite, .fdatasync = flt_sync, .ctx = &f };
+		struct aios_run_opts o = { .policy = pols[p], .io = &io };
+		json_t *d1 = json_loads("{\"goal\":\"g\",\"status\":\"active\",\"step\":1,"
+				       "\"context\":{\"max_items\":4,\"max_bytes\":4096,\"items\":[]}}", 0, NULL);
+		json_t *d2 = json_loads("{\"goal\":\"g\",\"status\":\"active\",\"step\":2,"
+				       "\"context\":{\"max_items\":4,\"max_bytes\":4096,\"items\":[]}}", 0, NULL);
+		json_t *items = json_loads("[{\"id\":\"c1\",\"role\":\"user\",\"text\":\"x\"}]", 0, NULL);
+		json_t *cur, *ev = NULL;
+		struct aios_run *r;
+		struct aios_rerr e;
+		uint64_t seq = 99;
+		char id[16];
+
+		snprintf(id, sizeof(id), "w%d", p);
+		ASSERT_EQ(0, aios_run_create(self->dir, id, 3, &o, &r, NULL, &e));
+		ASSERT_EQ(0, aios_run_ws_put(r, 3, 0, d1, &seq, &e));
+		ASSERT_EQ(1, seq);
+
+		f.write_err = ENOSPC;
+		ASSERT_EQ(-ENOSPC, aios_run_ws_put(r, 3, 1, d2, &seq, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "undone")) TH_LOG("%s", e.msg);
+		f.write_err = 0;
+		f.sync_err = EIO;
+		ASSERT_EQ(-EIO, aios_run_ws_put(r, 3, 1, d2, &seq, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "undone")) TH_LOG("%s", e.msg);
+		ASSERT_EQ(-EIO, aios_run_ws_push(r, 3, 1, items, &seq, &ev, &e));
+		ASSERT_EQ(NULL, ev);
+		f.sync_err = 0;
+		/* still the first document, at seq 1, in memory and on disk */
+		ASSERT_EQ(0, aios_ws_get(aios_run_ws(r), &cur, &seq));
+		ASSERT_EQ(1, seq);
+		ASSERT_TRUE(json_equal(d1, cur));
+		json_decref(cur);
+		ASSERT_EQ(1, workset_records(r));
+		aios_run_close(r);
+		ASSERT_EQ(0, aios_run_open(self->dir, id, &o, &r, NULL, &e));
+		ASSERT_EQ(0, aios_ws_get(aios_run_ws(r), &cur, &seq));
+		ASSERT_EQ(1, seq);
+		ASSERT_TRUE(json_equal(d1, cur));
+		json_decref(cur);
+		/* and the same change goes through once the disk does */
+		ASSERT_EQ(0, aios_run_ws_put(r, 3, 1, d2, &seq, &e));
+		ASSERT_EQ(2, seq);
+		ASSERT_EQ(0, aios_run_ws_push(r, 3, 2, items, &seq, NULL, &e)) TH_LOG("%s", e.msg);
+		ASSERT_EQ(3, seq);
+		ASSERT_EQ(3, workset_records(r));
+		ASSERT_EQ(0, aios_run_verify(r, NULL, &e));
+		aios_run_close(r);
+		json_decref(d1);
+		json_decref(d2);
+		json_decref(items);
+	}
+}
+
 TEST_HARNESS_MAIN

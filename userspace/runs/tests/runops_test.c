@@ -233,4 +233,146 @@ TEST_F(o, deferred_sync)
 	aios_runops_close(d);
 }
 
+/* aiosd's round-level sync failing: the round's records are removed and
+ * aios_runops_sync() says so, so the server sends none of the replies;
+ * also when the failing sync is the one made to free a run's slot. */
+static int fail_sync(void *ctx, int fd)
+{
+	if (*(int *)ctx)
+		return -EIO;
+	return fdatasync(fd) < 0 ? -errno : 0;
+}
+
+static uint64_t records_of(struct aios_runops *d, const struct aios_runops_caller *who,
+			   const char *run)
+{
+	char req[160];
+	struct aios_rerr e;
+	json_t *r;
+	uint64_t n;
+
+	snprintf(req, sizeof(req), "{\"op\":\"run.show\",\"run\":\"%s\"}", run);
+	if (call(d, who, req, &r, &e))
+		return (uint64_t)-1;
+	n = (uint64_t)json_integer_value(json_object_get(json_object_get(r, "ledger"), "records"));
+	json_decref(r);
+	return n;
+}
+
+TEST_F(o, deferred_sync_failure_acknowledges_nothing)
+{
+	int armed = 0;
+	struct aios_ledger_io io = { .fdatasync = fail_sync, .ctx = &armed };
+	struct aios_runops_opts op = { .policy = AIOS_LEDGER_FSYNC_GROUP, .deferred_sync = 1,
+				       .io = &io };
+	struct aios_runops *d;
+	struct aios_rerr e;
+	json_t *r;
+	char req[128];
+
+	op.state_dir = self->dir;
+	ASSERT_EQ(0, aios_runops_open(&op, &d, NULL));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"run.create\",\"run\":\"g\"}", &r, &e));
+	json_decref(r);
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	json_decref(r);
+	ASSERT_EQ(0, aios_runops_sync(d, &e));
+	ASSERT_EQ(1, records_of(d, &self->a, "g"));
+
+	/* the round's sync fails: its record is gone, the seq is reused */
+	armed = 1;
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	ASSERT_EQ(2, json_integer_value(json_object_get(r, "seq")));
+	json_decref(r);
+	ASSERT_EQ(1, aios_runops_unsynced(d));
+	ASSERT_EQ(-EIO, aios_runops_sync(d, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "sync failed")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, aios_runops_unsynced(d));
+	armed = 0;
+	ASSERT_EQ(1, records_of(d, &self->a, "g"));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	ASSERT_EQ(2, json_integer_value(json_object_get(r, "seq")));
+	json_decref(r);
+	ASSERT_EQ(0, aios_runops_sync(d, &e));
+
+	/* g's unsynced record, then 64 other runs: g's slot is taken back
+	 * in the same round and its sync fails there */
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	json_decref(r);
+	for (int i = 0; i < 64; i++) {
+		if (i == 63)
+			armed = 1;
+		snprintf(req, sizeof(req), "{\"op\":\"run.create\",\"run\":\"n%d\"}", i);
+		ASSERT_EQ(0, call(d, &self->a, req, &r, &e)) TH_LOG("%s", e.msg);
+		json_decref(r);
+	}
+	armed = 0;
+	/* the failure is still reported by the round's sync */
+	ASSERT_EQ(1, aios_runops_unsynced(d));
+	ASSERT_EQ(-EIO, aios_runops_sync(d, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "ledger.log")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, aios_runops_unsynced(d));
+	ASSERT_EQ(0, aios_runops_sync(d, &e));
+	ASSERT_EQ(2, records_of(d, &self->a, "g"));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.verify\",\"run\":\"g\"}", &r, &e));
+	ASSERT_TRUE(json_is_true(json_object_get(r, "intact")));
+	json_decref(r);
+	aios_runops_close(d);
+}
+
+/* In deferred mode an episode (or a working-set change) syncs the ledger
+ * itself; if that sync fails it also removes records other requests of
+ * the round appended, whose success replies are already queued: the
+ * round's aios_runops_sync() must then fail so none of them is sent. */
+TEST_F(o, deferred_round_withdrawn_when_another_sync_fails)
+{
+	int armed = 0;
+	struct aios_ledger_io io = { .fdatasync = fail_sync, .ctx = &armed };
+	struct aios_runops_opts op = { .policy = AIOS_LEDGER_FSYNC_GROUP, .deferred_sync = 1,
+				       .io = &io };
+	struct aios_runops *d;
+	struct aios_rerr e;
+	json_t *r;
+
+	op.state_dir = self->dir;
+	ASSERT_EQ(0, aios_runops_open(&op, &d, NULL));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"run.create\",\"run\":\"g\"}", &r, &e));
+	json_decref(r);
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"workset.put\",\"run\":\"g\",\"expected_seq\":0,"
+			  "\"doc\":{\"goal\":\"g\",\"status\":\"active\",\"step\":1}}", &r, &e));
+	json_decref(r);
+	ASSERT_EQ(0, aios_runops_sync(d, &e));
+	ASSERT_EQ(1, records_of(d, &self->a, "g"));
+
+	/* one request appends (its "ok" is queued), the next one's sync fails */
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	json_decref(r);
+	armed = 1;
+	ASSERT_EQ(-EIO, call(d, &self->a, "{\"op\":\"episode.create\",\"run\":\"g\",\"name\":\"m\"}", &r, &e));
+	armed = 0;
+	ASSERT_EQ(1, aios_runops_unsynced(d));
+	ASSERT_EQ(-EIO, aios_runops_sync(d, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "not acknowledged")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, aios_runops_unsynced(d));
+	ASSERT_EQ(0, aios_runops_sync(d, &e));
+	ASSERT_EQ(1, records_of(d, &self->a, "g"));
+
+	/* the same with a working-set change: refused and undone */
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.append\",\"run\":\"g\",\"type\":\"t\"}", &r, &e));
+	json_decref(r);
+	armed = 1;
+	ASSERT_EQ(-EIO, call(d, &self->a, "{\"op\":\"workset.put\",\"run\":\"g\",\"expected_seq\":1,"
+			     "\"doc\":{\"goal\":\"g\",\"status\":\"active\",\"step\":2}}", &r, &e));
+	armed = 0;
+	ASSERT_EQ(-EIO, aios_runops_sync(d, &e));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"workset.get\",\"run\":\"g\"}", &r, &e));
+	ASSERT_EQ(1, json_integer_value(json_object_get(r, "seq")));
+	json_decref(r);
+	ASSERT_EQ(1, records_of(d, &self->a, "g"));
+	ASSERT_EQ(0, call(d, &self->a, "{\"op\":\"ledger.verify\",\"run\":\"g\"}", &r, &e));
+	ASSERT_TRUE(json_is_true(json_object_get(r, "intact")));
+	json_decref(r);
+	aios_runops_close(d);
+}
+
 TEST_HARNESS_MAIN

@@ -416,6 +416,36 @@ TEST(node_fanout_grows_and_shrinks)
 	aios_store_close(st);
 }
 
+/* Node memory freed by deletes and evictions is reused: refilling the
+ * store with the same shape of keys maps nothing more. */
+TEST(node_arena_reuses_freed_nodes)
+{
+	struct aios_store *st = open_mem(0, 0);
+	uint64_t first = 0, deleted;
+	char key[64];
+	int klen;
+
+	ASSERT_NE(NULL, st);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 20000; i++) {
+			/* a different agent and key set each round, same shape */
+			klen = snprintf(key, sizeof(key), "r%d:session-%03d:msg-%05d", round,
+					i / 100, i % 100);
+			ASSERT_EQ(0, aios_store_put(st, (uint64_t)round + 1, key, (size_t)klen,
+						    "v", 1, NULL));
+		}
+		ASSERT_EQ(0, aios_store_check(st)) TH_LOG("%s", aios_store_errmsg(st));
+		if (round == 0)
+			first = aios_store_arena_bytes(st);
+		ASSERT_EQ(first, aios_store_arena_bytes(st));
+		ASSERT_EQ(0, aios_store_delete_prefix(st, (uint64_t)round + 1, "", 0, &deleted));
+		ASSERT_EQ(20000, deleted);
+		ASSERT_EQ(0, aios_store_check(st)) TH_LOG("%s", aios_store_errmsg(st));
+	}
+	ASSERT_LT(0, first);
+	aios_store_close(st);
+}
+
 TEST(stats_count_hits_and_prefix_sharing)
 {
 	struct aios_store *st = open_mem(0, 0);

@@ -135,6 +135,12 @@ live.subscribe('stream', (st) => {
 	streamEl.className = st === 'open' ? 'st-ok' : 'st-warn';
 });
 
+// The skip link must not change the hash (the hash is the route).
+document.querySelector('a.skip').addEventListener('click', (e) => {
+	e.preventDefault();
+	titleEl.focus();
+});
+
 window.addEventListener('hashchange', route);
 if (token())
 	tokenStatus.textContent = 'A token is set for this tab.';

@@ -16,6 +16,15 @@ export function niceStep(range, count) {
 	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
+// Time between x-axis labels: about one per 70 px, at round intervals.
+export function timeStep(spanMs, px) {
+	const want = spanMs / Math.max(1, px / 70);
+	for (const st of [5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000])
+		if (st >= want)
+			return st;
+	return 600000;
+}
+
 export function ticks(max, count) {
 	const step = niceStep(max, count);
 	const out = [];
@@ -55,7 +64,7 @@ export function lineChart(o) {
 		grid.append(s('text', {x: pad.l - 6, y: y(v) + 4, 'text-anchor': 'end'}, fmt(v)));
 	}
 	const span = to - from;
-	const tstep = span > 6e5 ? 120000 : span > 180000 ? 60000 : 30000;
+	const tstep = timeStep(span, iw);
 	for (let t = Math.ceil(from / tstep) * tstep; t <= to; t += tstep) {
 		grid.append(s('line', {class: 'vgrid', x1: x(t), x2: x(t), y1: pad.t, y2: pad.t + ih}));
 		grid.append(s('text', {x: x(t), y: H - 8, 'text-anchor': 'middle'}, clock(new Date(t))));
@@ -97,7 +106,7 @@ export function timeline(o) {
 		'aria-labelledby': titleId},
 	s('title', {id: titleId}, o.title), s('desc', null, o.desc || ''));
 	const span = o.to - o.from;
-	const tstep = span > 6e5 ? 120000 : span > 180000 ? 60000 : 30000;
+	const tstep = timeStep(span, iw);
 	const grid = s('g', {class: 'grid'});
 	for (let t = Math.ceil(o.from / tstep) * tstep; t <= o.to; t += tstep) {
 		grid.append(s('line', {class: 'vgrid', x1: x(t), x2: x(t), y1: pad.t, y2: H - pad.b}));

@@ -59,9 +59,12 @@ export function render(main) {
 			};
 		});
 		const marks = state.gpuMarks.slice(-12).reverse();
-		replace(tl, timeline({title: 'GPU claims over the last minutes',
+		const first = state.gpuSamples[0]?.t ?? now;
+		const from = Math.max(now - WINDOW_MS, Math.min(first, now - 60000));
+		const width = Math.max(320, Math.min(900, (tableEl.clientWidth || 720) - 40));
+		replace(tl, timeline({title: 'GPU claims over the last minutes', width,
 			desc: `${segs.length} holders and ${state.gpuMarks.length} preemptions seen`,
-			lanes, from: now - WINDOW_MS, to: now}));
+			lanes, from, to: now}));
 		replace(log, marks.length ?
 			h('ol', {class: 'events', 'aria-label': 'Preemptions'},
 				marks.map((m) => h('li', null, `${clock(new Date(m.t))} GPU ${m.gpu}: ${m.label}`))) :

@@ -76,7 +76,12 @@ export function render(main) {
 				'Wait p50', 'Wait p99', 'Run p50', 'Run p99', 'Completed', 'Failed'], rows) :
 			h('p', {class: 'empty'}, 'No task queues exist.'));
 		const now = Date.now();
-		const from = now - WINDOW_MS;
+		// From the first sample (when the page opened) up to WINDOW_MS.
+		const first = state.queueSamples[0]?.t ?? now;
+		const from = Math.max(now - WINDOW_MS, Math.min(first, now - 60000));
+		// Draw at about the size shown, so that labels stay readable.
+		const cw = charts.clientWidth || tableEl.clientWidth || 640;
+		const width = Math.max(300, Math.min(640, cw >= 900 ? cw / 2 - 40 : cw - 40));
 		const depth = seriesOf('depth');
 		const wait = seriesOf('wait_us.p99').map((x) => ({...x, name: `${x.name} p99`}));
 		replace(charts,
@@ -84,13 +89,13 @@ export function render(main) {
 				h('h3', null, 'Depth over time'),
 				lineChart({title: 'Queue depth over the last minutes',
 					desc: depth.map((x) => `${x.name}: latest ${x.points.at(-1)?.[1] ?? 'none'}`).join('; '),
-					series: depth, from, to: now, format: (v) => num(v)}),
+					series: depth, from, to: now, width, format: (v) => num(v)}),
 				dataTable(depth, num, 'Queue depth')),
 			h('section', {class: 'card', 'aria-label': 'Queue latency chart'},
 				h('h3', null, 'Wait latency (p99) over time'),
 				lineChart({title: 'Queue wait latency p99 over the last minutes',
 					desc: wait.map((x) => `${x.name}: latest ${usec(x.points.at(-1)?.[1])}`).join('; '),
-					series: wait, from, to: now, format: usec}),
+					series: wait, from, to: now, width, format: usec}),
 				dataTable(wait, usec, 'Wait latency p99')));
 	}
 

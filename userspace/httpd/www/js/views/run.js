@@ -145,11 +145,11 @@ function ledgerSection(id) {
 		try {
 			const r = await get(`${base(id)}/ledger`, {after: 0, limit: 1000});
 			const recs = listOf(r, 'records', 'items');
-			replace(list, recs.length ? table('Ledger records', ['Seq', 'Time', 'Agent', 'Type', 'Payload'],
+			replace(list, recs.length ? table('Ledger records', ['Seq', 'Time', 'Written by', 'Type', 'Payload'],
 				recs.slice(-100).reverse().map((x) => h('tr', {dataset: {type: String(x.type)}},
 					h('th', {scope: 'row'}, String(x.seq)),
 					h('td', null, timeOf(pick(x, 'ts_ns', 'time_ns'))),
-					h('td', null, String(pick(x, 'agent') ?? '')),
+					h('td', null, owner(pick(x, 'agent'))),
 					h('td', null, String(x.type)),
 					h('td', null, h('code', null, x.payload !== undefined ?
 						JSON.stringify(x.payload) : `${(x.payload_b64 || '').length} base64 chars`))))) :
@@ -397,7 +397,9 @@ export function render(main, params) {
 	let ledger;
 	let ms;
 	let ltm;
+	let summary = () => {};
 	const changed = async () => {
+		summary();
 		await ledger.load();
 		await ms.load();
 		ltm.fillSelects();
@@ -422,7 +424,7 @@ export function render(main, params) {
 	main.append(h('p', null, h('a', {href: '#/runs'}, '← All runs')), head, jump,
 		ws.el, steps.el, ms.el, ltm.el, ledger.el, pack.el);
 
-	(async () => {
+	summary = async () => {
 		try {
 			const r = await get(base(id));
 			const l = r.ledger || {};
@@ -439,7 +441,8 @@ export function render(main, params) {
 		} catch (e) {
 			replace(head, errorBox(e, 'Could not load the run'));
 		}
-	})();
+	};
+	summary();
 	ws.load();
 	ledger.load();
 	ms.load().then(() => ltm.load());
