@@ -88,7 +88,8 @@ static void usage(FILE *f)
 "      --max-body BYTES     JSON request bodies (default 2097152; 413 above)\n"
 "      --max-pack BYTES     uploaded resume packs (default 2097152; 413 above)\n"
 "      --max-depth N        JSON nesting (default 32; 400 above)\n"
-"      --max-conns N        connections per listener (default 1024)\n"
+"      --max-conns N        connections per listener, split evenly among the\n"
+"                           threads (default 4096)\n"
 "      --per-ip N           TCP connections per client address (default 64)\n"
 "      --per-principal N    requests in flight per principal (default 64; 429 above)\n"
 "      --timeout S          idle/slow connection timeout (default 10)\n"
@@ -156,7 +157,7 @@ static int parse_args(int argc, char **argv)
 	g_cfg.max_body = 2u << 20;
 	g_cfg.max_pack = 2u << 20;
 	g_cfg.max_depth = 32;
-	g_cfg.max_conns = 1024;
+	g_cfg.max_conns = 4096;
 	g_cfg.per_ip = 64;
 	g_cfg.per_principal = 64;
 	g_cfg.timeout_s = 10;
@@ -164,11 +165,11 @@ static int parse_args(int argc, char **argv)
 	g_cfg.log_level = 2;
 
 	while ((c = getopt_long(argc, argv, "s:l:a:w:h", opts, NULL)) != -1) {
-		const char *name = "option";
+		char name[40] = "option";
 
 		for (const struct option *o = opts; o->name; o++)
 			if (o->val == c)
-				name = o->name;
+				snprintf(name, sizeof(name), "--%s", o->name);
 		switch (c) {
 		case 's':
 		case 'a':
@@ -182,7 +183,7 @@ static int parse_args(int argc, char **argv)
 				     sizeof(g_cfg.openapi);
 
 			if (strlen(optarg) >= cap) {
-				fprintf(stderr, "aios-httpd: --%s: \"%s\" is too long\n", name, optarg);
+				fprintf(stderr, "aios-httpd: %s: \"%s\" is too long\n", name, optarg);
 				return -EINVAL;
 			}
 			strcpy(dst, optarg);

@@ -378,11 +378,29 @@ static bool ctype_is(const char *ct, const char *want)
 	return !strncasecmp(ct, want, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
-static bool origin_ok(const char *origin)
+/*
+ * An Origin is accepted when listed with --allow-origin, or when it is
+ * this server itself reached by a loopback name: "http://" + Host with
+ * Host 127.0.0.1, [::1] or localhost (any port).  A page of another site
+ * that rebinds its DNS name to 127.0.0.1 still sends its own name in
+ * Host and Origin, and is refused.
+ */
+static bool origin_ok(struct hreq *x, const char *origin)
 {
+	static const char *const local[] = { "127.0.0.1", "[::1]", "localhost" };
+	const char *host = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Host");
+
 	for (unsigned int i = 0; i < g_cfg.norigins; i++)
 		if (!strcmp(origin, g_cfg.origins[i]))
 			return true;
+	if (!host || strncmp(origin, "http://", 7) || strcmp(origin + 7, host))
+		return false;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		size_t n = strlen(local[i]);
+
+		if (!strncasecmp(host, local[i], n) && (host[n] == 0 || host[n] == ':'))
+			return true;
+	}
 	return false;
 }
 
@@ -396,7 +414,7 @@ static int first_call(struct rstate *st, const char *url, const char *method)
 	const char *detail = NULL;
 
 	origin = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Origin");
-	if (x->tcp && origin && !origin_ok(origin)) {
+	if (x->tcp && origin && !origin_ok(x, origin)) {
 		snprintf(d, sizeof(d), "cross-origin requests are refused (Origin \"%.80s\" is not allowed; see --allow-origin)",
 			 origin);
 		problem(x, 403, NULL, d, NULL);

@@ -141,6 +141,33 @@ int aios_write_file_atomic(const char *path, const void *buf, size_t len,
 	return 0;
 }
 
+int aios_write_file_replace(const char *path, const void *buf, size_t len,
+			    mode_t mode, struct aios_rerr *e)
+{
+	char tmp[PATH_MAX];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return aios_rerr_set(e, ENAMETOOLONG, "path too long: %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  mode);
+	if (fd < 0)
+		return aios_rerr_set(e, errno, "cannot create %s: %s", tmp,
+				     strerror(errno));
+	rc = write_all(fd, buf, len);
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		return aios_rerr_set(e, -rc, "cannot write %s: %s", path,
+				     strerror(-rc));
+	}
+	return 0;
+}
+
 int aios_write_file_excl(const char *path, const void *buf, size_t len,
 			 mode_t mode, struct aios_rerr *e)
 {

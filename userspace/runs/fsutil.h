@@ -24,6 +24,10 @@ int aios_read_file(const char *path, size_t max, char **buf, size_t *len,
 /* Replace path atomically and durably with buf; mode of the new file. */
 int aios_write_file_atomic(const char *path, const void *buf, size_t len,
 			   mode_t mode, struct aios_rerr *e);
+/* Replace path atomically (temp file + rename) but not durably: no
+ * fsync, for caches whose truth is elsewhere (a run's workset.json). */
+int aios_write_file_replace(const char *path, const void *buf, size_t len,
+			    mode_t mode, struct aios_rerr *e);
 /* Create a new file that must not exist (O_EXCL), write, fsync. */
 int aios_write_file_excl(const char *path, const void *buf, size_t len,
 			 mode_t mode, struct aios_rerr *e);

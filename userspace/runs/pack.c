@@ -19,6 +19,7 @@
 #include "pack.h"
 #include "run.h"
 #include "workset.h"
+#include "wsledger.h"
 
 struct pfile {
 	char *path;
@@ -184,6 +185,38 @@ static int write_entry(struct archive *a, const char *path, const void *data,
 	return rc;
 }
 
+/*
+ * Ship as workset.json the document of the ledger's last "workset"
+ * record; a legacy record (no document) must match the file instead.
+ */
+static int ws_from_ledger(struct pset *s, const struct pfile *lf,
+			  uint64_t *wseq, struct aios_rerr *e)
+{
+	struct pfile *wf = pset_find(s, "workset.json");
+	struct aios_wsl_rec w = { 0 };
+	char *text;
+	int rc;
+
+	rc = aios_wsl_last_buf(lf->data, lf->len, &w, e);
+	if (rc)
+		return rc;
+	*wseq = w.seq;
+	if (!w.doc) {
+		rc = aios_wsl_check_pack(wf->data, wf->len, lf->data, lf->len, e);
+		return rc;
+	}
+	text = aios_ws_serialize(w.doc, w.seq);
+	aios_wsl_rec_free(&w);
+	if (!text)
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	s->total += strlen(text);
+	s->total -= wf->len;
+	free(wf->data);
+	wf->data = text;
+	wf->len = strlen(text);
+	return 0;
+}
+
 int aios_pack_export(struct aios_run *r, const char *out_path,
 		     json_t **manifest, struct aios_rerr *e)
 {
@@ -195,7 +228,6 @@ int aios_pack_export(struct aios_run *r, const char *out_path,
 	json_t *m = NULL, *files;
 	struct pfile *lf;
 	uint64_t wseq;
-	json_t *wdoc;
 	time_t now = time(NULL);
 	int rc;
 
@@ -219,8 +251,10 @@ int aios_pack_export(struct aios_run *r, const char *out_path,
 	if (rc)
 		goto out;
 	lf->len = v.bytes;	/* never ship a half-written record */
-	aios_ws_get(aios_run_ws(r), &wdoc, &wseq);
-	json_decref(wdoc);
+	/* the working set the shipped ledger records (the file is a cache) */
+	rc = ws_from_ledger(&s, lf, &wseq, e);
+	if (rc)
+		goto out;
 	aios_hex(v.last_hash, 32, hh);
 	files = json_array();
 	for (size_t i = 0; i < s.n; i++) {
@@ -463,6 +497,11 @@ static int check_pack(struct pset *s, json_t **mout, struct aios_rerr *e)
 		if (rc)
 			goto fail;
 		json_decref(doc);
+		/* and it is the working set the ledger records */
+		rc = aios_wsl_check_pack(f->data, f->len, pset_find(s, "ledger.log")->data,
+					 pset_find(s, "ledger.log")->len, e);
+		if (rc)
+			goto fail;
 	}
 	f = pset_find(s, "run.json");
 	x = json_loadb(f->data, f->len, 0, NULL);

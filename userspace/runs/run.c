@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "run.h"
+#include "wsledger.h"
 
 struct aios_run {
 	char id[AIOS_ID_MAX + 1];
@@ -21,6 +22,17 @@ struct aios_run {
 	struct aios_ltm *ltm;
 	/* mu makes a working-set change and its ledger record one step */
 	pthread_mutex_t mu;
+	/* under mu: the ledger record of the working set's current state
+	 * (0: as found at open) and its document hash, to notice when a
+	 * failed sync cut that record off again (dropped_seen) */
+	uint64_t ws_lseq;
+	char ws_sha[AIOS_SHA256_HEX];
+	uint64_t dropped_seen;
+	/* a legacy ledger's last workset record cannot rebuild the document:
+	 * the one found at open, to roll back to */
+	json_t *legacy_doc;
+	uint64_t legacy_seq;
+	struct aios_wsl_report ws_report;
 };
 
 int aios_run_path(const char *state, const char *id, char *out, size_t len,
@@ -52,15 +64,20 @@ static int open_parts(struct aios_run *r, const struct aios_run_opts *opts,
 	if (rc)
 		return rc;
 	snprintf(p, sizeof(p), "%s/workset.json", r->dir);
+	/* the ledger is the truth: make the cache file agree with it */
 	if (!create) {
-		struct stat st;
-
-		if (stat(p, &st) < 0)
-			return aios_rerr_set(e, EBADMSG, "run %s has no working set", r->id);
+		rc = aios_wsl_reconcile(p, r->ledger, &r->ws_report, &r->legacy_doc,
+					&r->legacy_seq, e);
+		if (rc)
+			return rc;
+	} else {
+		r->ws_report.action = "intact";
+		snprintf(r->ws_report.detail, sizeof(r->ws_report.detail), "new run");
 	}
 	rc = aios_ws_open(p, &r->ws, e);
 	if (rc)
 		return rc;
+	aios_ws_set_cache(r->ws);
 	snprintf(p, sizeof(p), "%s/episodes", r->dir);
 	rc = aios_mkdir_p(p, e);
 	if (rc)
@@ -170,6 +187,7 @@ void aios_run_close(struct aios_run *r)
 	aios_ws_close(r->ws);
 	aios_ltm_close(r->ltm);
 	pthread_mutex_destroy(&r->mu);
+	json_decref(r->legacy_doc);
 	free(r);
 }
 
@@ -253,29 +271,111 @@ static int log_json(struct aios_run *r, const char *type, uint64_t agent,
 	return rc;
 }
 
+/* The "workset" record carries the whole new document (wsledger.h). */
 static int log_ws(struct aios_run *r, uint64_t agent, uint64_t seq,
 		  struct aios_rerr *e)
 {
 	char sha[AIOS_SHA256_HEX], *text;
 	json_t *doc;
-	uint64_t cur;
+	uint64_t cur, lseq = 0;
+	int rc;
 
 	if (aios_ws_get(r->ws, &doc, &cur))
 		return aios_rerr_set(e, ENOMEM, "out of memory");
-	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	text = aios_wsl_payload(doc, seq, sha);
 	json_decref(doc);
-	aios_sha256_hex(text, strlen(text), sha);
+	if (!text)
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	rc = aios_ledger_append(r->ledger, "workset", agent, text, strlen(text),
+				&lseq, e);
 	free(text);
-	return log_json(r, "workset", agent,
-			json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "sha256", sha), e);
+	if (!rc) {
+		r->ws_lseq = lseq;
+		memcpy(r->ws_sha, sha, sizeof(sha));
+	}
+	return rc;
+}
+
+/*
+ * Under r->mu: if a failed sync (anyone's: an episode's, a pack export's,
+ * aiosd's round sync) cut off the record of the working set's current
+ * state, roll the working set back to the ledger's last "workset" record
+ * - in memory now, in the cache file as far as it can be written (else
+ * at the next open).
+ */
+static int ws_resync_locked(struct aios_run *r, struct aios_rerr *e)
+{
+	struct aios_wsl_rec w = { 0 };
+	struct aios_ledger_stats st;
+	struct aios_ledger_rec rec;
+	uint64_t cur_seq;
+	json_t *cur;
+	int rc, ok = 0;
+
+	aios_ledger_get_stats(r->ledger, &st);
+	if (st.dropped_records == r->dropped_seen)
+		return 0;
+	r->dropped_seen = st.dropped_records;
+	if (!r->ws_lseq)
+		return 0;	/* the state found at open: never cut off */
+	if (aios_ws_get(r->ws, &cur, &cur_seq))
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	json_decref(cur);
+	if (!aios_ledger_read(r->ledger, r->ws_lseq, &rec, NULL)) {
+		ok = !strcmp(rec.type, "workset") &&
+		     !aios_wsl_parse(rec.payload, rec.payload_len, &w, NULL) &&
+		     w.seq == cur_seq && !strcmp(w.sha, r->ws_sha);
+		aios_wsl_rec_free(&w);
+		aios_ledger_rec_free(&rec);
+	}
+	if (ok)
+		return 0;
+	rc = aios_wsl_last(r->ledger, 0, &w, e);
+	if (rc)
+		return rc;
+	if (!w.doc && r->legacy_doc && r->legacy_seq == w.seq)
+		w.doc = json_incref(r->legacy_doc);
+	if (!w.doc) {
+		rc = aios_rerr_set(e, EIO,
+				   "run %s: a failed sync cut off the working set's ledger record and the ledger cannot rebuild the previous document; reopen the run",
+				   r->id);
+		goto out;
+	}
+	rc = aios_ws_restore(r->ws, cur_seq, w.doc, w.seq, e);
+	if (rc == -ESTALE)
+		goto out;
+	/* restored in memory; a cache file not rewritten is rebuilt at open */
+	rc = 0;
+	r->ws_lseq = w.lseq;
+	memcpy(r->ws_sha, w.sha, sizeof(w.sha));
+out:
+	aios_wsl_rec_free(&w);
+	return rc;
+}
+
+int aios_run_ws_resync(struct aios_run *r, struct aios_rerr *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->mu);
+	rc = ws_resync_locked(r, e);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+const struct aios_wsl_report *aios_run_ws_report(const struct aios_run *r)
+{
+	return &r->ws_report;
 }
 
 /*
  * A working-set change and its "workset" ledger record are one step: the
- * document is written durably, then its record is appended and synced
- * (whatever the run's policy: the document itself is always durable);
- * if the record cannot be made durable the change is undone, so the
- * working set never holds a change the ledger does not show.
+ * cache file is replaced (not synced), then the record - holding the
+ * whole document, the truth - is appended under the run's fsync policy
+ * like any other record; if it cannot be written (or, under always and
+ * group, made durable) the change is undone, so the working set never
+ * holds a change the ledger does not show.  A record cut off later by a
+ * failed sync is noticed by ws_resync_locked().
  */
 static int ws_change(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 		     const json_t *doc, const json_t *items, uint64_t *new_seq,
@@ -286,6 +386,11 @@ static int ws_change(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 	int rc;
 
 	pthread_mutex_lock(&r->mu);
+	rc = ws_resync_locked(r, e);
+	if (rc) {
+		pthread_mutex_unlock(&r->mu);
+		return rc;
+	}
 	if (aios_ws_get(r->ws, &prev, &prev_seq)) {
 		pthread_mutex_unlock(&r->mu);
 		return aios_rerr_set(e, ENOMEM, "out of memory");
@@ -298,15 +403,18 @@ static int ws_change(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 	if (rc)
 		goto out;
 	rc = log_ws(r, agent, s, e);
-	if (!rc)
-		rc = aios_ledger_sync(r->ledger, e);
 	if (rc) {
 		struct aios_rerr re = { 0 };
 		char why[sizeof(re.msg)] = "";
+		int ur;
 
 		if (e)
 			memcpy(why, e->msg, sizeof(why));
-		if (aios_ws_restore(r->ws, s, prev, prev_seq, &re))
+		/* restored in memory even if the cache file is not rewritten */
+		ur = aios_ws_restore(r->ws, s, prev, prev_seq, &re);
+		/* the failed sync may have cut off more than this record */
+		ws_resync_locked(r, NULL);
+		if (ur == -ESTALE || ur == -ENOMEM)
 			aios_rerr_set(e, -rc,
 				      "%s; undoing the working-set change failed too (%s): seq %llu has no ledger record",
 				      why, re.msg, (unsigned long long)s);
@@ -354,13 +462,24 @@ int aios_run_episode(struct aios_run *r, uint64_t agent, const char *name,
 	rc = aios_id_valid(name, "episode name", e);
 	if (rc)
 		return rc;
-	/* make the position durable before pointing at it */
+	/* make the position durable before pointing at it; under r->mu the
+	 * working set copied is the one the ledger records up to there */
+	pthread_mutex_lock(&r->mu);
 	rc = aios_ledger_sync(r->ledger, e);
+	if (rc) {
+		ws_resync_locked(r, NULL);
+		pthread_mutex_unlock(&r->mu);
+		return rc;
+	}
+	rc = ws_resync_locked(r, e);
+	if (!rc) {
+		aios_ledger_head(r->ledger, &lseq, hash);
+		if (aios_ws_get(r->ws, &doc, &wseq))
+			rc = aios_rerr_set(e, ENOMEM, "out of memory");
+	}
+	pthread_mutex_unlock(&r->mu);
 	if (rc)
 		return rc;
-	aios_ledger_head(r->ledger, &lseq, hash);
-	if (aios_ws_get(r->ws, &doc, &wseq))
-		return aios_rerr_set(e, ENOMEM, "out of memory");
 	in.workset = doc;
 	in.workset_seq = wseq;
 	in.ledger_seq = lseq;

@@ -12,9 +12,11 @@
  *
  * Every path is built from a validated id (aios_id_valid: no '.', no '/'),
  * so no request can name a file outside its run.  Changes made through
- * this API are also recorded in the ledger: "workset" (seq and SHA-256 of
- * the new document), "episode" (name and SHA-256 of the episode file),
- * "ltm_commit" (proposal, episode, count).
+ * this API are also recorded in the ledger: "workset" (the new document,
+ * its seq and SHA-256: the ledger is the working set's truth and
+ * workset.json its cache, rebuilt at open when they differ - wsledger.h),
+ * "episode" (name and SHA-256 of the episode file), "ltm_commit"
+ * (proposal, episode, count).
  */
 #ifndef AIOS_RUNS_RUN_H
 #define AIOS_RUNS_RUN_H
@@ -27,6 +29,7 @@
 #include "ltm.h"
 #include "rerr.h"
 #include "workset.h"
+#include "wsledger.h"
 
 struct aios_run;
 
@@ -61,6 +64,16 @@ int aios_run_ws_put(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 int aios_run_ws_push(struct aios_run *r, uint64_t agent, uint64_t expected_seq,
 		     const json_t *items, uint64_t *new_seq, json_t **evicted,
 		     struct aios_rerr *e);
+/*
+ * After a ledger sync made outside this API failed (aiosd's round sync):
+ * if it cut off the record of the working set's current state, roll the
+ * working set back to the ledger's (working-set changes and episodes do
+ * this check themselves).  -EIO if the ledger cannot rebuild it.
+ */
+int aios_run_ws_resync(struct aios_run *r, struct aios_rerr *e);
+/* What opening the run found about workset.json vs its ledger. */
+const struct aios_wsl_report *aios_run_ws_report(const struct aios_run *r);
+
 /* Checkpoint: *info = {"name","sha256","ledger_seq","workset_seq"}. */
 int aios_run_episode(struct aios_run *r, uint64_t agent, const char *name,
 		     const char *note, json_t **info, struct aios_rerr *e);

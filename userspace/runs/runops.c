@@ -249,6 +249,9 @@ int aios_runops_sync(struct aios_runops *o, struct aios_rerr *e)
 		r = check_dropped(o, i, rc ? NULL : e);
 		if (r && !rc)
 			rc = r;
+		/* records cut off: the working set must not keep its change */
+		if (rc)
+			aios_run_ws_resync(o->runs[i].run, NULL);
 	}
 	return rc;
 }
@@ -427,6 +430,10 @@ static int op_run_show(struct aios_runops *o, const struct aios_runops_caller *w
 			 "episodes", (json_int_t)json_array_size(eps),
 			 "ltm_entries", (json_int_t)aios_ltm_count(aios_run_ltm(r)),
 			 "ltm_proposals", (json_int_t)json_array_size(props));
+	if (*res)
+		json_object_set_new(*res, "workset_recovery", json_pack("{s:s, s:s}",
+			"action", aios_run_ws_report(r)->action,
+			"detail", aios_run_ws_report(r)->detail));
 	json_decref(doc);
 	json_decref(eps);
 	json_decref(props);
@@ -448,6 +455,9 @@ static int op_ws(struct aios_runops *o, const struct aios_runops_caller *who,
 
 	if (!strcmp(op, "workset.get")) {
 		if ((rc = check_fields(req, fg, e)) || (rc = get_run(o, who, req, &r, e)))
+			return rc;
+		/* a sync that failed elsewhere may have cut off its record */
+		if ((rc = aios_run_ws_resync(r, e)))
 			return rc;
 		aios_ws_get(aios_run_ws(r), &doc, &seq);
 		*res = json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "doc", doc);

@@ -15,6 +15,7 @@ struct aios_ws {
 	pthread_mutex_t mu;
 	json_t *doc;
 	uint64_t seq;
+	int cache;	/* the file is a cache: replaced, not synced */
 };
 
 static const char *const statuses[] = { "active", "paused", "done", "failed", NULL };
@@ -358,9 +359,19 @@ static int store(struct aios_ws *ws, const json_t *doc, uint64_t seq,
 
 	if (!s)
 		return aios_rerr_set(e, ENOMEM, "out of memory");
-	rc = aios_write_file_atomic(ws->path, s, strlen(s), 0600, e);
+	if (ws->cache)
+		rc = aios_write_file_replace(ws->path, s, strlen(s), 0600, e);
+	else
+		rc = aios_write_file_atomic(ws->path, s, strlen(s), 0600, e);
 	free(s);
 	return rc;
+}
+
+void aios_ws_set_cache(struct aios_ws *ws)
+{
+	pthread_mutex_lock(&ws->mu);
+	ws->cache = 1;
+	pthread_mutex_unlock(&ws->mu);
 }
 
 int aios_ws_open(const char *path, struct aios_ws **out, struct aios_rerr *e)
@@ -467,7 +478,8 @@ int aios_ws_restore(struct aios_ws *ws, uint64_t seq, const json_t *prev,
 		goto out;
 	}
 	rc = store(ws, copy, prev_seq, e);
-	if (rc)
+	/* a cache that could not be rewritten is rebuilt at the next open */
+	if (rc && !ws->cache)
 		goto out;
 	json_decref(ws->doc);
 	ws->doc = copy;

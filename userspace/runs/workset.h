@@ -8,7 +8,8 @@
  * deterministic: unpinned items only, lowest priority first, oldest
  * (earliest position) first among equal priorities.
  *
- * Thread-safe; the file is replaced atomically and durably on every change.
+ * Thread-safe; the file is replaced atomically and durably on every change
+ * (atomically only, once aios_ws_set_cache() made it a cache).
  */
 #ifndef AIOS_RUNS_WORKSET_H
 #define AIOS_RUNS_WORKSET_H
@@ -38,6 +39,14 @@ json_t *aios_ws_initial(void);
 /* Check doc against the schema; the error message starts with the JSON
  * path of the offending value, e.g. "$.context.items[2].role: ...". */
 int aios_ws_validate(const json_t *doc, struct aios_rerr *e);
+
+/*
+ * Make the file a cache (a run's: the ledger holds the truth, see
+ * wsledger.h): from now on it is replaced atomically but not synced, and
+ * aios_ws_restore() restores the document in memory even when the file
+ * cannot be rewritten (it returns that error).
+ */
+void aios_ws_set_cache(struct aios_ws *ws);
 
 /* A deep copy of the current document and its seq. */
 int aios_ws_get(struct aios_ws *ws, json_t **doc, uint64_t *seq);

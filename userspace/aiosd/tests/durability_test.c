@@ -664,6 +664,58 @@ TEST_F_TIMEOUT(dur, torn_and_damaged_ledgers_through_aiosd, 120)
 	ASSERT_EQ(2, v.bad_seq);
 }
 
+/* A working-set change whose ledger record cannot be made durable is not
+ * acknowledged and is taken back - in the running daemon and after a
+ * kill -9 and restart (whatever the working-set file held meanwhile). */
+TEST_F_TIMEOUT(dur, workset_change_under_a_sync_fault_is_taken_back, 120)
+{
+	struct aiosd_client *c;
+	json_t *rep = NULL;
+	int rc;
+
+	if (access(FAULTSHIM, R_OK))
+		SKIP(return, "fault shim %s not built", FAULTSHIM);
+	ASSERT_EQ(0, start(&self->d, 1, 0));
+	c = client(&self->d);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, req(c, "{\"op\":\"run.create\",\"run\":\"w\",\"fsync\":\"group\"}", NULL));
+	ASSERT_EQ(0, req(c, "{\"op\":\"workset.put\",\"run\":\"w\",\"expected_seq\":0,"
+			 "\"doc\":{\"goal\":\"first\",\"status\":\"active\",\"step\":1}}", NULL));
+	arm(&self->d, "fdatasync 5");
+	rc = req(c, "{\"op\":\"workset.put\",\"run\":\"w\",\"expected_seq\":1,"
+		 "\"doc\":{\"goal\":\"second\",\"status\":\"active\",\"step\":2}}", &rep);
+	ASSERT_NE(0, rc) TH_LOG("a working-set change whose record was not durable was acknowledged");
+	ASSERT_FALSE(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	aiosd_close(c);
+	disarm(&self->d);
+
+	for (int restart = 0; restart < 2; restart++) {
+		c = client(&self->d);
+		ASSERT_NE(NULL, c);
+		ASSERT_EQ(0, req(c, "{\"op\":\"workset.get\",\"run\":\"w\"}", &rep));
+		ASSERT_EQ(1, json_integer_value(json_object_get(rep, "seq")))
+			TH_LOG("restart %d", restart);
+		ASSERT_STREQ("first", json_string_value(json_object_get(json_object_get(rep, "doc"),
+									 "goal")));
+		json_decref(rep);
+		rep = verify(c, "w");
+		ASSERT_TRUE(json_is_true(json_object_get(rep, "intact")));
+		json_decref(rep);
+		aiosd_close(c);
+		if (!restart) {
+			ASSERT_EQ(SIGKILL, WTERMSIG(stop(&self->d, SIGKILL)));
+			ASSERT_EQ(0, start(&self->d, 0, 0));
+		}
+	}
+	/* the same change goes through now */
+	c = client(&self->d);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, req(c, "{\"op\":\"workset.put\",\"run\":\"w\",\"expected_seq\":1,"
+			 "\"doc\":{\"goal\":\"second\",\"status\":\"active\",\"step\":2}}", NULL));
+	aiosd_close(c);
+}
+
 /* ---- fuzzing the run and context operations --------------------------- */
 
 static const char *const run_seeds[] = {

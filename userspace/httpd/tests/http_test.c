@@ -845,6 +845,31 @@ TEST_F(http, tcp_needs_a_valid_token)
 		ASSERT_EQ(NULL, hc_header(&r, "Access-Control-Allow-Origin"));
 		ASSERT_EQ(NULL, hc_header(&r, "Set-Cookie"));
 		hresp_free(&r);
+		/* same origin over a loopback name: allowed without configuration;
+		 * another name (DNS rebinding) is not */
+		/* (httpc sends "Host: localhost") */
+		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\nOrigin: http://localhost\r\n", tok);
+		ASSERT_EQ(0, hc_request(hc_tcp(self->port), "GET", "/v1/whoami", hdr, NULL, NULL, 0, &r));
+		ASSERT_EQ(200, r.status);
+		hresp_free(&r);
+		{
+			int fd = hc_tcp(self->port);
+			char raw[700], *resp;
+			long n;
+
+			ASSERT_LE(0, fd);
+			snprintf(raw, sizeof(raw), "GET /v1/whoami HTTP/1.1\r\nHost: evil.test:%d\r\n"
+				 "Origin: http://evil.test:%d\r\nAuthorization: Bearer %s\r\n"
+				 "Connection: close\r\n\r\n", self->port, self->port, tok);
+			ASSERT_EQ(0, hc_send_all(fd, raw, strlen(raw)));
+			n = hc_read_all(fd, &resp, 10000);
+			close(fd);
+			ASSERT_LT(0, n);
+			ASSERT_EQ(0, hc_parse(resp, (size_t)n, &r));
+			ASSERT_EQ(403, r.status);
+			hresp_free(&r);
+			free(resp);
+		}
 		ASSERT_EQ(0, hc_request(hc_tcp(self->port), "OPTIONS", "/v1/runs",
 					"Origin: http://panel.test\r\nAccess-Control-Request-Method: POST\r\n",
 					NULL, NULL, 0, &r));
