@@ -240,8 +240,11 @@ static int gpu_register(struct ctl *c, char **pos, int npos, const char *grace)
 		return EXIT_USAGE;
 	if (aios_gpu_register(c->h, id, pos[2], pos[3], g) < 0)
 		return ctl_fail(c);
-	if (!c->json)
-		printf("registered %s as GPU %u\n", pos[3], id);
+	if (c->json)
+		return ctl_json_print(c, json_pack("{s:i, s:s, s:s, s:b}", "id", (int)id,
+						   "name", pos[2], "path", pos[3],
+						   "registered", 1));
+	printf("registered %s as GPU %u\n", pos[3], id);
 	return EXIT_OK;
 }
 
@@ -260,6 +263,10 @@ static int gpu_unregister(struct ctl *c, char **pos, int npos)
 		return ret;
 	if (aios_gpu_unregister(c->h, id) < 0)
 		return ctl_fail(c);
+	if (c->json)
+		return ctl_json_print(c, json_pack("{s:i, s:b}", "id", (int)id,
+						   "unregistered", 1));
+	printf("GPU %u unregistered\n", id);
 	return EXIT_OK;
 }
 

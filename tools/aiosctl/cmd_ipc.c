@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiosctl ipc send | recv | stats
+ * aiosctl ipc send | recv | stats | policy
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@ static const char help_text[] =
 "       aiosctl ipc recv [--fd N] [--from ID] [--intent I] [--timeout MS]\n"
 "                        [--peek] [--nonblock] [--count N]\n"
 "       aiosctl ipc stats [ID]\n"
+"       aiosctl ipc policy ID (--allow ID[,ID...] | --clear)\n"
 "\n"
 "send     send a typed message to agent ID (or every member of a group).\n"
 "         T: text (default), number, json or binary; the kernel rejects a\n"
@@ -34,7 +35,10 @@ static const char help_text[] =
 "         id is printed first (\"listening as agent ID\").  --timeout\n"
 "         defaults to -1 (wait forever); --nonblock fails at once when no\n"
 "         message is there.\n"
-"stats    mailbox statistics of every agent, or of agent ID.\n";
+"stats    mailbox statistics of every agent, or of agent ID.\n"
+"policy   restrict agent ID to sending only to the listed agents (at most\n"
+"         256), or lift the restriction with --clear.  Needs CAP_SYS_ADMIN\n"
+"         (acts as a transient agent \"aiosctl\"); the change is audited.\n";
 
 /* The agent to act as: an inherited descriptor, or a transient agent. */
 static struct aios *agent_handle(struct ctl *c, const char *fd_arg)
@@ -420,20 +424,98 @@ static int ipc_stats(struct ctl *c, int argc, char **argv)
 	return table_finish(t, true);
 }
 
+/* ipc policy ID (--allow LIST | --clear) */
+static int ipc_policy(struct ctl *c, int argc, char **argv)
+{
+	const char *allow = NULL;
+	bool clear = false;
+	const struct ctl_opt opts[] = {
+		{ "allow", &allow, NULL },
+		{ "clear", NULL, &clear },
+	};
+	uint64_t id, ids[256];
+	char *pos[1], *dup, *tok, *save;
+	struct aios *h;
+	size_t n = 0, i;
+	int npos, ret;
+	json_t *o, *arr;
+
+	ret = ctl_parse_cmd(c, argc, argv, opts, 2, pos, 1, &npos, help_text);
+	if (ret)
+		return ctl_status(ret);
+	if (npos != 1)
+		return ctl_usage(c, "ipc policy needs one agent ID");
+	if (ctl_parse_id(c, pos[0], &id))
+		return ctl_usage(c, "bad agent id \"%s\"", pos[0]);
+	if (!allow == !clear)
+		return ctl_usage(c, "ipc policy needs --allow ID[,ID...] or --clear");
+	if (allow) {
+		dup = strdup(allow);
+		if (!dup) {
+			fprintf(stderr, "aiosctl: out of memory\n");
+			return EXIT_FAIL;
+		}
+		for (tok = strtok_r(dup, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (n == 256 || ctl_parse_id(c, tok, &ids[n])) {
+				ret = ctl_usage(c, n == 256 ?
+						"--allow: at most 256 agents" :
+						"--allow: bad agent id \"%s\"", tok);
+				free(dup);
+				return ret;
+			}
+			n++;
+		}
+		free(dup);
+		if (!n)
+			return ctl_usage(c, "--allow needs at least one agent id");
+	}
+	h = agent_handle(c, NULL);
+	if (!h)
+		return EXIT_FAIL;
+	ret = clear ? aios_msg_policy_clear(h, id) :
+		      aios_msg_policy_set(h, id, ids, n);
+	if (ret < 0) {
+		fprintf(stderr, "aiosctl: %s\n", aios_errmsg(h));
+		aios_close(h);
+		return EXIT_FAIL;
+	}
+	aios_close(h);
+	if (c->json) {
+		o = json_object();
+		arr = clear ? json_null() : json_array();
+		for (i = 0; arr && !clear && i < n; i++)
+			json_array_append_new(arr, json_integer(ids[i]));
+		if (o) {
+			json_object_set_new(o, "agent", json_integer(id));
+			json_object_set_new(o, "restricted", json_boolean(!clear));
+			json_object_set_new(o, "allow", arr);
+		} else {
+			json_decref(arr);
+		}
+		return ctl_json_print(c, o);
+	}
+	if (clear)
+		printf("agent %llu may send to anyone\n", (unsigned long long)id);
+	else
+		printf("agent %llu may send only to %s\n", (unsigned long long)id, allow);
+	return EXIT_OK;
+}
+
 int cmd_ipc(struct ctl *c, int argc, char **argv)
 {
-	static const char *const cmds[] = { "send", "recv", "stats" };
+	static const char *const cmds[] = { "send", "recv", "stats", "policy" };
 	int k;
 
 	if (argc < 2 || ctl_is_help(argv[1])) {
 		fputs(help_text, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	k = ctl_match(argv[1], cmds, 3);
+	k = ctl_match(argv[1], cmds, 4);
 	if (k == -2)
 		return ctl_usage(c, "ipc command \"%s\" is ambiguous", argv[1]);
 	if (k < 0)
-		return ctl_usage(c, "unknown ipc command \"%s\" (send, recv, stats)",
+		return ctl_usage(c, "unknown ipc command \"%s\" (send, recv, stats, policy)",
 				 argv[1]);
 	/* options and words follow the command word */
 	switch (k) {
@@ -441,6 +523,8 @@ int cmd_ipc(struct ctl *c, int argc, char **argv)
 		return ipc_send(c, argc - 2, argv + 2);
 	case 1:
 		return ipc_recv(c, argc - 2, argv + 2);
+	case 3:
+		return ipc_policy(c, argc - 2, argv + 2);
 	default:
 		return ipc_stats(c, argc - 2, argv + 2);
 	}

@@ -251,12 +251,7 @@ static int mem_rm(struct ctl *c, struct aiosd_client *cl,
 	int ret;
 
 	if (o->prefix) {
-		if (npos)
-			return ctl_usage(c, "rm takes a KEY or --prefix, not both");
-		ret = ctl_confirm(c, "delete every key starting with \"%s\"?",
-				  o->prefix);
-		if (ret)
-			return ret;
+		/* confirmed (ctl_confirm) in cmd_memory before connecting */
 		ret = mem_request(c, o, "memory.delete_prefix", &req);
 		if (ret)
 			return ret;
@@ -361,6 +356,14 @@ int cmd_memory(struct ctl *c, int argc, char **argv)
 				 want[cmd] == 1 ? "" : "s");
 	if (cmd == 2 && npos > 1)
 		return ctl_usage(c, "memory ls takes at most one PREFIX");
+	if (cmd == 3 && o.prefix) {	/* delete-by-prefix: high risk */
+		if (npos)
+			return ctl_usage(c, "rm takes a KEY or --prefix, not both");
+		ret = ctl_confirm(c, "delete every key starting with \"%s\"",
+				  o.prefix);
+		if (ret)
+			return ret;
+	}
 	ret = mem_connect(c, &o, &cl);
 	if (ret)
 		return ret;

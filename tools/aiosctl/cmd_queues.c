@@ -5,7 +5,8 @@
  *                           [--max-payload N] [--max-depth N]
  *                           [--retries N] [--aging-ms N]
  * aiosctl queues destroy QUEUE [--force]
- * aiosctl tasks [--queue QUEUE]
+ * aiosctl tasks [list] [--queue QUEUE]
+ * aiosctl tasks cancel TASK [--fd FD]
  *
  * QUEUE is an id (a number) or a name.
  */
@@ -33,10 +34,16 @@ static const char queues_help[] =
 "one of them.\n";
 
 static const char tasks_help[] =
-"usage: aiosctl tasks [--queue QUEUE]\n"
+"usage: aiosctl tasks [list] [--queue QUEUE]\n"
+"       aiosctl tasks cancel TASK [--fd FD]\n"
 "\n"
-"List the tasks not yet collected by their submitters (all queues, or\n"
-"the QUEUE given by id or name).  Needs no privilege.\n";
+"list (the default) shows the tasks not yet collected by their submitters\n"
+"(all queues, or the QUEUE given by id or name).  Needs no privilege.\n"
+"cancel removes a queued task, or marks a running one cancelled so that\n"
+"its worker's completion is discarded; its submitter sees the state\n"
+"\"cancelled\".  It acts as a new agent \"aiosctl\" (any task as root,\n"
+"CAP_SYS_ADMIN), or as the agent whose /dev/aios descriptor FD this\n"
+"process inherited (its own tasks).  Asks for confirmation (or --yes).\n";
 
 /* QUEUE argument: a number is an id, anything else a name. */
 static void parse_qref(const char *s, uint32_t *id, const char **name)
@@ -259,7 +266,7 @@ int cmd_queues(struct ctl *c, int argc, char **argv)
 	size_t n;
 
 	/* create/destroy take options after their positional word. */
-	if (argc >= 3 && !ctl_is_help(argv[1])) {
+	if (argc >= 3 && !ctl_is_help(argv[1]) && !ctl_is_help(argv[2])) {
 		k = ctl_match(argv[1], cmds, 4);
 		if (k == 2)
 			return queues_create(c, argv[2], argv + 3, argc - 3);
@@ -319,6 +326,56 @@ static json_t *json_task(const struct aios_task_info *t)
 	return o;
 }
 
+/* tasks cancel TASK [--fd FD] */
+static int tasks_cancel(struct ctl *c, int argc, char **argv)
+{
+	const char *fd_arg = NULL;
+	const struct ctl_opt opts[] = {
+		{ "fd", &fd_arg, NULL },
+	};
+	uint64_t task, fd;
+	char *pos[1];
+	int npos, ret;
+	json_t *o;
+
+	ret = ctl_parse_cmd(c, argc, argv, opts, 1, pos, 1, &npos, tasks_help);
+	if (ret)
+		return ctl_status(ret);
+	if (npos != 1)
+		return ctl_usage(c, "tasks cancel needs one TASK id");
+	if (ctl_parse_id(c, pos[0], &task))
+		return ctl_usage(c, "bad task id \"%s\" (a number > 0)", pos[0]);
+	if (fd_arg && (ctl_parse_u64(fd_arg, &fd) || fd > INT32_MAX))
+		return ctl_usage(c, "bad --fd \"%s\"", fd_arg);
+	ret = ctl_confirm(c, "cancel task %llu", (unsigned long long)task);
+	if (ret)
+		return ret;
+	if (fd_arg) {
+		if (aios_adopt_fd(c->h, (int)fd) < 0)
+			return ctl_fail(c);
+		if (!aios_agent_id(c->h)) {
+			fprintf(stderr, "aiosctl: descriptor %s is not a registered agent\n",
+				fd_arg);
+			return EXIT_FAIL;
+		}
+	} else if (aios_open(c->h) < 0 ||
+		   aios_register(c->h, "aiosctl", AIOS_PRIO_NORMAL, NULL) < 0) {
+		return ctl_fail(c);
+	}
+	if (aios_task_cancel(c->h, task) < 0)
+		return ctl_fail(c);
+	if (c->json) {
+		o = json_object();
+		if (o) {
+			json_object_set_new(o, "task", json_integer(task));
+			json_object_set_new(o, "cancelled", json_true());
+		}
+		return ctl_json_print(c, o);
+	}
+	printf("task %llu cancelled\n", (unsigned long long)task);
+	return EXIT_OK;
+}
+
 int cmd_tasks(struct ctl *c, int argc, char **argv)
 {
 	static const char *const head[] = {
@@ -340,6 +397,13 @@ int cmd_tasks(struct ctl *c, int argc, char **argv)
 	int npos, ret, k;
 	size_t n, i;
 
+	/* the command word is already in full (ctl_expand) */
+	if (argc >= 2 && !strcmp(argv[1], "cancel"))
+		return tasks_cancel(c, argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "list")) {
+		argc--;
+		argv++;
+	}
 	ret = ctl_parse_cmd(c, argc - 1, argv + 1, opts, 1, pos, 0, &npos,
 			    tasks_help);
 	if (ret)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <aios.h>
 
@@ -30,6 +31,20 @@ struct ctl {
 int ctl_match(const char *word, const char *const *words, int n);
 /* True when arg is "help", "-h" or "--help". */
 bool ctl_is_help(const char *arg);
+
+/*
+ * Command grammar (grammar.c).  ctl_expand: argv[0] is the object's full
+ * name; rewrites the abbreviated command word(s) after it to their full
+ * names and consumes -j/-p/-y standing before them (*argc shrinks).
+ * Returns 0, or EXIT_USAGE after a message listing the candidates.
+ */
+int ctl_expand(struct ctl *c, int *argc, char **argv);
+/* ctl_match with a usage message ("unknown WHAT", "WHAT ... is ambiguous:
+ * candidates"); the index, or -1 after the message. */
+int ctl_lookup(struct ctl *c, const char *what, const char *word,
+	       const char *const *words, int n);
+/* One line per object and command ("caps grant"): aiosctl help --commands. */
+void ctl_print_commands(FILE *f, const char *const *objects, int n);
 
 /* Print "aiosctl: <msg>" and a hint to stderr; returns EXIT_USAGE. */
 int ctl_usage(struct ctl *c, const char *fmt, ...)

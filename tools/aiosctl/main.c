@@ -35,13 +35,16 @@ static const char usage_text[] =
 "  ipc recv [--fd N] [--from ID] [--intent I] [--count N]\n"
 "                                   receive messages (a new agent without --fd)\n"
 "  ipc stats [ID]                   mailbox statistics\n"
+"  ipc policy ID (--allow IDS|--clear)  whom agent ID may send to (admin)\n"
 "  gpu [list|status|claim|release|register|unregister|discover]\n"
 "                                   GPU devices and claims ('gpu help')\n"
 "  queues [show [QUEUE]]            task queues with statistics\n"
 "  queues create NAME --algo A ...  create a queue ('queues help')\n"
 "  queues destroy QUEUE [--force]   destroy a queue (asks for confirmation)\n"
-"  tasks [--queue QUEUE]            tasks not yet collected\n"
-"  memory put|get|ls|rm|stats       aiosd's memory store ('memory help')\n"
+"  tasks [list] [--queue QUEUE]     tasks not yet collected\n"
+"  tasks cancel TASK                cancel a task (asks for confirmation)\n"
+"  memory put|get|ls|rm|stats       aiosd's memory store ('memory help');\n"
+"                                   rm --prefix asks for confirmation\n"
 "  run create|list|show|workset|put|push    runs and their working sets\n"
 "  ledger append|show|verify        a run's hash-chained ledger\n"
 "  episode create|list|show         immutable milestone checkpoints\n"
@@ -65,12 +68,20 @@ static const char usage_text[] =
 "\n"
 "OPTIONS:\n"
 "  -j, --json     JSON output (one document; events: one object per line)\n"
-"  -p, --pretty   indent JSON output\n"
-"  -y, --yes      confirm high-risk actions (kill, revoke) without asking\n"
-"  -h, --help     this text; 'aiosctl OBJECT help' describes an object\n"
+"  -p, --pretty   JSON output, indented (implies -j)\n"
+"  -y, --yes      confirm high-risk actions without asking (needed when\n"
+"                 stdin is not a terminal): kill, caps revoke, queues destroy,\n"
+"                 tasks cancel, gpu unregister, memory rm --prefix,\n"
+"                 context delete, ltm discard\n"
+"  -h, --help     this text; 'aiosctl OBJECT help' describes an object,\n"
+"                 'aiosctl help --commands' lists every command\n"
 "\n"
-"Administrative commands need CAP_SYS_ADMIN (run as root).\n"
-"Exit status: 0 success, 1 operation failed or not confirmed, 2 usage error.\n";
+"Objects and commands may be abbreviated to any unambiguous prefix\n"
+"('aiosctl ag l' is 'aiosctl agents list'); -j, -p, -y may also follow\n"
+"the object.  Administrative commands need CAP_SYS_ADMIN (run as root).\n"
+"Exit status: 0 success, 1 operation failed or not confirmed, 2 usage error\n"
+"(also a high-risk action without --yes when stdin is not a terminal);\n"
+"health: 0 healthy, 1 not; ledger verify: 1 when the ledger is damaged.\n";
 
 struct object {
 	const char *name;
@@ -116,26 +127,34 @@ static int find_object(struct ctl *c, const char *word)
 
 	for (i = 0; i < NOBJ; i++)
 		names[i] = objects[i].name;
-	i = ctl_match(word, names, NOBJ);
-	if (i == -2)
-		ctl_usage(c, "object \"%s\" is ambiguous", word);
-	else if (i < 0)
-		ctl_usage(c, "unknown object \"%s\"", word);
-	return i < 0 ? -1 : i;
+	return ctl_lookup(c, "object", word, names, NOBJ);
+}
+
+/* aiosctl help --commands: every OBJECT [COMMAND] (grammar.c) */
+static int print_commands(void)
+{
+	const char *names[NOBJ];
+	int i, n = 0;
+
+	for (i = 0; i < NOBJ; i++)
+		if (objects[i].run)
+			names[n++] = objects[i].name;
+	ctl_print_commands(stdout, names, n);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl c = { 0 };
-	char *help_argv[2];
-	int i, o, ret;
+	char *help_argv[5];
+	int i, o, ret, n, k;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
 			c.json = true;
 		} else if (!strcmp(argv[i], "-p") ||
 			   !strcmp(argv[i], "--pretty")) {
-			c.pretty = true;
+			c.pretty = c.json = true;	/* -p: pretty JSON */
 		} else if (!strcmp(argv[i], "-y") || !strcmp(argv[i], "--yes")) {
 			c.yes = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -160,6 +179,8 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		}
+		if (!strcmp(argv[i + 1], "--commands"))
+			return print_commands();
 		o = find_object(&c, argv[i + 1]);
 		if (o < 0)
 			return EXIT_USAGE;
@@ -167,12 +188,24 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		}
+		/* help OBJECT [COMMAND [SUBCOMMAND]] */
 		help_argv[0] = (char *)objects[o].name;
-		help_argv[1] = "help";
+		n = 1;
+		for (k = i + 2; k < argc && n < 3; k++)
+			help_argv[n++] = argv[k];
+		help_argv[n++] = "help";
+		help_argv[n] = NULL;
 		c.object = objects[o].name;
-		return objects[o].run(&c, 2, help_argv);
+		if (ctl_expand(&c, &n, help_argv))
+			return EXIT_USAGE;
+		return objects[o].run(&c, n, help_argv);
 	}
 	c.object = objects[o].name;
+	/* full command words, global options after the object (grammar.c) */
+	argc -= i;
+	if (ctl_expand(&c, &argc, argv + i))
+		return EXIT_USAGE;
+	argc += i;
 	c.h = aios_new();
 	if (!c.h) {
 		fprintf(stderr, "aiosctl: out of memory\n");

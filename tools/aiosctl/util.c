@@ -232,18 +232,38 @@ void ctl_fmt_result(char *buf, size_t len, int result)
 		snprintf(buf, len, "%d", result);
 }
 
+/* "option "--a" is ambiguous: --after, --agent" */
+static int opt_ambiguous(struct ctl *c, const char *arg, const char *name,
+			 const char *const *names, int n)
+{
+	size_t o = 0, len = strlen(name);
+	char list[512];
+	int k;
+
+	list[0] = '\0';
+	for (k = 0; k < n; k++)
+		if (!strncmp(names[k], name, len))
+			o += snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0,
+				      "%s--%s", o ? ", " : "", names[k]);
+	return ctl_usage(c, "option \"%s\" is ambiguous: %s", arg, list);
+}
+
 int ctl_parse_opts(struct ctl *c, int argc, char **argv,
 		   const struct ctl_opt *opts, int nopts,
 		   char **pos, int maxpos, int *npos)
 {
-	const char *names[16];
+	const char *names[32];
 	const char *arg, *eq;
 	char name[64];
 	size_t n;
 	int i, k;
 
 	*npos = 0;
-	for (k = 0; k < nopts && k < 16; k++)
+	if (nopts > 32) {
+		fprintf(stderr, "aiosctl: internal error: %d options (at most 32)\n", nopts);
+		return EXIT_FAIL;
+	}
+	for (k = 0; k < nopts; k++)
 		names[k] = opts[k].name;
 	for (i = 0; i < argc; i++) {
 		arg = argv[i];
@@ -259,7 +279,7 @@ int ctl_parse_opts(struct ctl *c, int argc, char **argv,
 			continue;
 		}
 		if (!strcmp(arg, "-p") || !strcmp(arg, "--pretty")) {
-			c->pretty = true;
+			c->pretty = c->json = true;	/* -p: pretty JSON */
 			continue;
 		}
 		if (strncmp(arg, "--", 2) || !arg[2]) {
@@ -277,7 +297,7 @@ int ctl_parse_opts(struct ctl *c, int argc, char **argv,
 		name[n] = '\0';
 		k = ctl_match(name, names, nopts);
 		if (k == -2)
-			return ctl_usage(c, "option \"%s\" is ambiguous", arg);
+			return opt_ambiguous(c, arg, name, names, nopts);
 		if (k < 0)
 			return ctl_usage(c, "unknown option \"%s\"", arg);
 		if (opts[k].flag) {

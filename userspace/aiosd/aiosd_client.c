@@ -153,6 +153,38 @@ static int recv_all(struct aiosd_client *c, uint8_t *p, size_t n)
 	return 0;
 }
 
+/*
+ * After a failed send: if aiosd left an error frame before closing, take
+ * it and return its -errno (message set); 0 if there is none.
+ */
+static int read_rejection(struct aiosd_client *c, json_t **reply)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	uint8_t hdr[AIOSD_FRAME_HDR], body[1024];
+	json_t *r, *e;
+	uint32_t len;
+	int err;
+
+	if (poll(&pfd, 1, 0) <= 0 || recv(c->fd, hdr, sizeof(hdr), MSG_WAITALL) != sizeof(hdr))
+		return 0;
+	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (!len || len > sizeof(body) || recv(c->fd, body, len, MSG_WAITALL) != (ssize_t)len)
+		return 0;
+	r = json_loadb((char *)body, len, 0, NULL);
+	e = json_object_get(r, "error");
+	err = (int)json_integer_value(json_object_get(e, "errno"));
+	if (!e || err <= 0) {
+		json_decref(r);
+		return 0;
+	}
+	cfail(c, -err, "%s", json_string_value(json_object_get(e, "message")) ?: "rejected");
+	if (reply)
+		*reply = r;
+	else
+		json_decref(r);
+	return -err;
+}
+
 static int call_fd(struct aiosd_client *c, json_t *req, json_t **reply, int passfd)
 {
 	uint8_t hdr[AIOSD_FRAME_HDR], *frame, *body;
@@ -173,6 +205,22 @@ static int call_fd(struct aiosd_client *c, json_t *req, json_t **reply, int pass
 		return cfail(c, -ENOMEM, "cannot encode the request");
 	err = send_all(c, frame, n, passfd);
 	free(frame);
+	if (err == -EPIPE || err == -ECONNRESET) {
+		/*
+		 * aiosd may have turned the connection away before reading
+		 * the request ("too many connections"): its error frame is
+		 * still queued for us and says why, so report that instead.
+		 */
+		char why[sizeof(c->err)];
+		int sent_err = err;
+
+		snprintf(why, sizeof(why), "%s", c->err);
+		err = read_rejection(c, reply);
+		if (err)
+			return err;
+		snprintf(c->err, sizeof(c->err), "%s", why);
+		return sent_err;
+	}
 	if (err)
 		return err;
 next_frame:

@@ -283,6 +283,18 @@ static int slot_for(struct aios_runops *o)
 	return best;
 }
 
+/*
+ * Another caller's run: refused with EPERM rather than hidden, so that a
+ * client can tell "not yours" from "no such run" (run ids are names the
+ * owner chose, not secrets; run.list shows only the caller's own).
+ */
+static int not_owner(const char *id, struct aios_rerr *e)
+{
+	return aios_rerr_set(e, EPERM,
+			     "run \"%s\" belongs to another agent or user (its owner or an admin may use it)",
+			     id);
+}
+
 /* The open run named by "run", if the caller may use it. */
 static int get_run(struct aios_runops *o, const struct aios_runops_caller *who,
 		   json_t *req, struct aios_run **out, struct aios_rerr *e)
@@ -302,15 +314,17 @@ static int get_run(struct aios_runops *o, const struct aios_runops_caller *who,
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {
 		if (o->runs[i].run && !strcmp(aios_run_id(o->runs[i].run), id)) {
 			if (o->runs[i].owner != who->ns && !who->admin)
-				return aios_rerr_set(e, ENOENT, "no run \"%s\"", id);
+				return not_owner(id, e);
 			o->runs[i].used = ++o->tick;
 			*out = o->runs[i].run;
 			return 0;
 		}
 	}
 	owner = run_meta(o->state, id, &pol);
-	if (!owner || (owner != who->ns && !who->admin))
+	if (!owner)
 		return aios_rerr_set(e, ENOENT, "no run \"%s\"", id);
+	if (owner != who->ns && !who->admin)
+		return not_owner(id, e);
 	slot = slot_for(o);
 	ro.policy = open_policy(o, pol);
 	rc = aios_run_open(o->state, id, &ro, &o->runs[slot].run, NULL, e);
@@ -582,8 +596,10 @@ static int op_ledger(struct aios_runops *o, const struct aios_runops_caller *who
 		    (rc = aios_id_valid(id, "run id", e)))
 			return rc;
 		owner = run_owner(o->state, id);
-		if (!owner || (owner != who->ns && !who->admin))
+		if (!owner)
 			return aios_rerr_set(e, ENOENT, "no run \"%s\"", id);
+		if (owner != who->ns && !who->admin)
+			return not_owner(id, e);
 		/* read-only walk first: works on a ledger too damaged to open */
 		snprintf(path, sizeof(path), "%s/runs/%s/ledger.log", o->state, id);
 		rc = aios_ledger_verify_file(path, &v, &ve);

@@ -811,14 +811,14 @@ TEST_F(http, tcp_needs_a_valid_token)
 	ASSERT_TRUE(json_is_false(json_object_get(json_object_get(j, "identity"), "admin")));
 	json_decref(j);
 	hresp_free(&r);
-	/* another principal's run: invisible */
+	/* another principal's run: refused, and not listed */
 	snprintf(path, sizeof(path), "/v1/runs/%s/ws", runid);
 	ASSERT_EQ(0, T(self, tok, "GET", path, NULL, NULL, &r));
-	ASSERT_EQ(404, r.status);
+	ASSERT_EQ(403, r.status);
 	hresp_free(&r);
 	ASSERT_EQ(0, T(self, tok, "POST", path, "application/json",
 		       "{\"expected_seq\":1,\"patch\":{\"step\":5}}", &r));
-	ASSERT_EQ(404, r.status);
+	ASSERT_EQ(403, r.status);
 	hresp_free(&r);
 	ASSERT_EQ(0, T(self, tok, "GET", "/v1/runs", NULL, NULL, &r));
 	ASSERT_EQ(NULL, strstr(r.body, runid));

@@ -182,8 +182,8 @@ TEST_F(agents, agents_cannot_see_each_others_memory_or_runs)
 		 (unsigned long long)aios_agent_id(ha));
 	ASSERT_EQ(-EPERM, aios_session_call(b, req, &rep));
 	free(rep);
-	ASSERT_EQ(-ENOENT, aios_runs_show(b, "alice-run", &text));
-	ASSERT_EQ(-ENOENT, aios_runs_ledger_append(b, "alice-run", "step", NULL, &seq));
+	ASSERT_EQ(-EPERM, aios_runs_show(b, "alice-run", &text));
+	ASSERT_EQ(-EPERM, aios_runs_ledger_append(b, "alice-run", "step", NULL, &seq));
 	ASSERT_EQ(0, aios_runs_list(b, &text));
 	ASSERT_STREQ("[]", text);
 	free(text);

@@ -69,7 +69,8 @@ TEST_F(o, runs_workset_ledger_and_isolation)
 	ASSERT_EQ(-EOPNOTSUPP, call(self->ops, &self->a, "{\"op\":\"run.fly\"}", &r, &e));
 
 	/* another caller cannot see or touch it; an admin can */
-	ASSERT_EQ(-ENOENT, call(self->ops, &self->b, "{\"op\":\"workset.get\",\"run\":\"job\"}", &r, &e));
+	ASSERT_EQ(-EPERM, call(self->ops, &self->b, "{\"op\":\"workset.get\",\"run\":\"job\"}", &r, &e));
+	ASSERT_EQ(-ENOENT, call(self->ops, &self->b, "{\"op\":\"workset.get\",\"run\":\"nojob\"}", &r, &e));
 	ASSERT_EQ(0, call(self->ops, &self->b, "{\"op\":\"run.list\"}", &r, &e));
 	ASSERT_EQ(0, json_array_size(json_object_get(r, "runs")));
 	json_decref(r);
