@@ -9,7 +9,8 @@
 #include "table.h"
 
 static const char help_text[] =
-"usage: aiosctl agents [show [ID]]\n"
+"usage: aiosctl agents [list]\n"
+"       aiosctl agents show ID\n"
 "\n"
 "List every live agent (id, parent, name, priority, state, pid, uid, CPUs,\n"
 "capabilities), or show the agent ID.  Needs no privilege.\n";

@@ -151,6 +151,9 @@ static int token_revoke(struct ctl *c, int argc, char **argv)
 		return ctl_status(ret);
 	if (npos != 1)
 		return ctl_usage(c, "give the token's id (t-..., see 'aiosctl http token ls')");
+	ret = ctl_confirm(c, "revoke HTTP token %s", pos[0]);
+	if (ret)
+		return ret;
 	ret = http_call(c, json_pack("{s:s, s:s}", "op", "token.revoke", "token", pos[0]), &r);
 	if (ret)
 		return ret;

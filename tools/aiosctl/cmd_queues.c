@@ -19,7 +19,8 @@
 #include "table.h"
 
 static const char queues_help[] =
-"usage: aiosctl queues [show [QUEUE]]\n"
+"usage: aiosctl queues [list]\n"
+"       aiosctl queues show QUEUE\n"
 "       aiosctl queues create NAME --algo fifo|round_robin|priority\n"
 "                      [--concurrent N] [--slice-ms N] [--max-payload BYTES]\n"
 "                      [--max-depth N] [--retries N] [--aging-ms N]\n"

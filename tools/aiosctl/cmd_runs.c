@@ -690,7 +690,10 @@ int cmd_ltm(struct ctl *c, int argc, char **argv)
 			return ret;
 		req = json_pack("{s:s, s:s, s:s}", "op", "ltm.discard", "run", pos[0],
 				"proposal", pos[1]);
-		return exec_req(c, req, NULL);
+		ret = exec_req(c, req, NULL);
+		if (!ret && !c->json)
+			printf("proposal %s of run %s discarded\n", pos[1], pos[0]);
+		return ret;
 	case 3:
 		req = json_pack("{s:s, s:s}", "op", "ltm.proposals", "run", pos[0]);
 		return exec_req(c, req, h_proposals);
@@ -956,7 +959,10 @@ int cmd_context(struct ctl *c, int argc, char **argv)
 		if (ret)
 			return ret;
 		req = json_pack("{s:s, s:s}", "op", "context.delete", "snapshot", pos[0]);
-		return exec_req(c, req, NULL);
+		ret = exec_req(c, req, NULL);
+		if (!ret && !c->json)
+			printf("context snapshot %s deleted\n", pos[0]);
+		return ret;
 	case 6:
 		return exec_req(c, mkreq("context.models"), h_models);
 	case 7:

@@ -131,14 +131,18 @@ static void names(char *buf, size_t len, const struct word *words,
 	for (w = words; w->name; w++) {
 		if (w->alias_of || (prefix && strncmp(w->name, prefix, plen)))
 			continue;
-		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+		if (o + 1 >= len)
+			break;
+		o += snprintf(buf + o, len - o, "%s%s",
 			      o ? ", " : "", w->name);
 	}
 	for (w = words; prefix && w->name; w++) {
 		if (!w->alias_of || strncmp(w->name, prefix, plen) ||
 		    !strncmp(w->alias_of, prefix, plen))
 			continue;
-		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s (%s)",
+		if (o + 1 >= len)
+			break;
+		o += snprintf(buf + o, len - o, "%s%s (%s)",
 			      o ? ", " : "", w->name, w->alias_of);
 	}
 }
@@ -243,7 +247,9 @@ int ctl_lookup(struct ctl *c, const char *what, const char *word,
 	for (i = 0; i < n; i++) {
 		if (k == -2 && strncmp(words[i], word, len))
 			continue;
-		o += snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0,
+		if (o + 1 >= sizeof(list))
+			break;
+		o += snprintf(list + o, sizeof(list) - o,
 			      "%s%s", o ? ", " : "", words[i]);
 	}
 	if (k == -2)

@@ -20,7 +20,7 @@ static const char usage_text[] =
 "            context | top | bench | tools | health | bootlog | config | help }\n"
 "\n"
 "  status                           module status (version, agents, audit ring)\n"
-"  agents [show [ID]]               list agents, or show one\n"
+"  agents [list | show ID]          list agents, or show one\n"
 "  caps show ID                     capabilities of an agent\n"
 "  caps grant ID CAPS               grant capabilities (CAPS: ACCESS_NET,ACCESS_FS)\n"
 "  caps revoke ID CAPS              revoke capabilities (asks for confirmation)\n"
@@ -38,7 +38,7 @@ static const char usage_text[] =
 "  ipc policy ID (--allow IDS|--clear)  whom agent ID may send to (admin)\n"
 "  gpu [list|status|claim|release|register|unregister|discover]\n"
 "                                   GPU devices and claims ('gpu help')\n"
-"  queues [show [QUEUE]]            task queues with statistics\n"
+"  queues [list | show QUEUE]       task queues with statistics\n"
 "  queues create NAME --algo A ...  create a queue ('queues help')\n"
 "  queues destroy QUEUE [--force]   destroy a queue (asks for confirmation)\n"
 "  tasks [list] [--queue QUEUE]     tasks not yet collected\n"
@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	c.object = objects[o].name;
 	/* full command words, global options after the object (grammar.c) */
 	argc -= i;
+	argv[i] = (char *)objects[o].name;
 	if (ctl_expand(&c, &argc, argv + i))
 		return EXIT_USAGE;
 	argc += i;

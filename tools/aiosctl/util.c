@@ -241,10 +241,10 @@ static int opt_ambiguous(struct ctl *c, const char *arg, const char *name,
 	int k;
 
 	list[0] = '\0';
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n && o + 1 < sizeof(list); k++)
 		if (!strncmp(names[k], name, len))
-			o += snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0,
-				      "%s--%s", o ? ", " : "", names[k]);
+			o += snprintf(list + o, sizeof(list) - o, "%s--%s",
+				      o ? ", " : "", names[k]);
 	return ctl_usage(c, "option \"%s\" is ambiguous: %s", arg, list);
 }
 

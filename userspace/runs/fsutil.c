@@ -144,27 +144,43 @@ int aios_write_file_atomic(const char *path, const void *buf, size_t len,
 int aios_write_file_replace(const char *path, const void *buf, size_t len,
 			    mode_t mode, struct aios_rerr *e)
 {
-	char tmp[PATH_MAX];
-	int fd, rc;
+	char alt[PATH_MAX];
+	struct stat st;
+	int fd, rc = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
+	if (snprintf(alt, sizeof(alt), "%s.alt", path) >= (int)sizeof(alt))
 		return aios_rerr_set(e, ENAMETOOLONG, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
+	/*
+	 * Rewrite the previous version (kept under .alt) in place, then swap
+	 * the two names in one step: no inode is created or freed per
+	 * change, which on ext4 costs ~30x the whole write (a replacing
+	 * rename also forces the new file's blocks to be allocated).
+	 */
+	fd = open(alt, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
-		return aios_rerr_set(e, errno, "cannot create %s: %s", tmp,
+		return aios_rerr_set(e, errno, "cannot create %s: %s", alt,
 				     strerror(errno));
-	rc = write_all(fd, buf, len);
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	if (!rc)
+		rc = write_all(fd, buf, len);
+	if (!rc && ftruncate(fd, (off_t)len) < 0)
+		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
+	if (!rc && renameat2(AT_FDCWD, alt, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+		/* path missing, or no exchange here: a plain rename */
+		if (errno != ENOENT && errno != EINVAL && errno != ENOSYS &&
+		    errno != EOPNOTSUPP)
+			rc = -errno;
+		else if (rename(alt, path) < 0)
+			rc = -errno;
+	}
+	if (rc)
 		return aios_rerr_set(e, -rc, "cannot write %s: %s", path,
 				     strerror(-rc));
-	}
 	return 0;
 }
 

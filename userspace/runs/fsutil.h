@@ -24,8 +24,15 @@ int aios_read_file(const char *path, size_t max, char **buf, size_t *len,
 /* Replace path atomically and durably with buf; mode of the new file. */
 int aios_write_file_atomic(const char *path, const void *buf, size_t len,
 			   mode_t mode, struct aios_rerr *e);
-/* Replace path atomically (temp file + rename) but not durably: no
- * fsync, for caches whose truth is elsewhere (a run's workset.json). */
+/*
+ * Replace path atomically but not durably, for caches whose truth is
+ * elsewhere (a run's workset.json): the new content is written into
+ * <path>.alt (the previous version, rewritten in place), then the two
+ * names are exchanged (renameat2 RENAME_EXCHANGE; a plain rename where
+ * that is unsupported or path is missing).  No fsync.  Openers of path
+ * always get a complete version; a reader still holding the file open
+ * two replacements later may see it rewritten.
+ */
 int aios_write_file_replace(const char *path, const void *buf, size_t len,
 			    mode_t mode, struct aios_rerr *e);
 /* Create a new file that must not exist (O_EXCL), write, fsync. */

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "pack.h"
 #include "run.h"
+#include "psync.h"
 #include "runops.h"
 
 #define MAX_OPEN_RUNS	64
@@ -235,6 +236,25 @@ int aios_runops_sync(struct aios_runops *o, struct aios_rerr *e)
 	if (o->sync_err) {
 		rc = aios_rerr_set(e, -o->sync_err, "%s", o->sync_msg);
 		o->sync_err = 0;
+	}
+
+	/* several ledgers to sync: overlap their fdatasyncs (psync.h); a
+	 * failure shows in the loop below as dropped records */
+	{
+		struct aios_ledger *ls[MAX_OPEN_RUNS];
+		size_t n = 0;
+
+		for (int i = 0; i < MAX_OPEN_RUNS; i++) {
+			struct aios_ledger_stats st;
+
+			if (!o->runs[i].run || o->runs[i].policy == AIOS_LEDGER_FSYNC_NONE)
+				continue;
+			aios_ledger_get_stats(aios_run_ledger(o->runs[i].run), &st);
+			if (st.records > st.durable_seq)
+				ls[n++] = aios_run_ledger(o->runs[i].run);
+		}
+		if (n > 1)
+			aios_ledgers_sync(ls, n, 16);
 	}
 
 	for (int i = 0; i < MAX_OPEN_RUNS; i++) {

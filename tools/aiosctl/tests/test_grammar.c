@@ -47,9 +47,11 @@ static void drain(int fd, char *buf, size_t cap, size_t *len, bool *open_)
 
 /*
  * Run aiosctl with argv (argv[0] is filled in) and stdin from in_fd
- * (/dev/null when -1); when input is given it is written to in_fd first.
+ * (/dev/null when -1); input is written to answer_fd once aiosctl asks
+ * its "[y/N]" question on stderr.
  */
-static void runv(struct run *r, char **argv, int in_fd, const char *input)
+static void runv(struct run *r, char **argv, int in_fd, int answer_fd,
+		 const char *input)
 {
 	int po[2], pe[2], st;
 	size_t lo = 0, le = 0;
@@ -66,8 +68,6 @@ static void runv(struct run *r, char **argv, int in_fd, const char *input)
 	if (pid == 0) {
 		int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
 
-		if (in_fd >= 0)
-			setsid();	/* the pty becomes the controlling tty */
 		dup2(in, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
@@ -91,7 +91,7 @@ static void runv(struct run *r, char **argv, int in_fd, const char *input)
 			drain(pe[0], r->err, sizeof(r->err), &le, &eo);
 			/* answer the confirmation question once it is asked */
 			if (input && strstr(r->err, "[y/N]")) {
-				if (write(in_fd, input, strlen(input)) < 0)
+				if (write(answer_fd, input, strlen(input)) < 0)
 					break;
 				input = NULL;
 			}
@@ -115,7 +115,7 @@ static void run(struct run *r, ...)
 		i++;
 	va_end(ap);
 	argv[i] = NULL;
-	runv(r, argv, -1, NULL);
+	runv(r, argv, -1, -1, NULL);
 }
 
 /* Run "aiosctl WORDS... EXTRA..." where WORDS is a space-separated line. */
@@ -134,7 +134,7 @@ static void run_line(struct run *r, const char *line, const char *const *extra,
 	for (k = 0; k < nextra; k++)
 		argv[i++] = (char *)extra[k];
 	argv[i] = NULL;
-	runv(r, argv, -1, NULL);
+	runv(r, argv, -1, -1, NULL);
 }
 
 struct cmds {
@@ -400,7 +400,7 @@ static const char *const risky[][8] = {
 #define NRISKY ((int)(sizeof(risky) / sizeof(risky[0])))
 
 static void run_risky(struct run *r, int i, const char *yes, int where,
-		      int in_fd, const char *input)
+		      int in_fd, int answer_fd, const char *input)
 {
 	char *argv[MAXARGS];
 	int n = 1, k;
@@ -415,7 +415,7 @@ static void run_risky(struct run *r, int i, const char *yes, int where,
 	if (yes && where == 2)
 		argv[n++] = (char *)yes;		/* at the end */
 	argv[n] = NULL;
-	runv(r, argv, in_fd, input);
+	runv(r, argv, in_fd, answer_fd, input);
 }
 
 TEST(high_risk_actions_refuse_without_yes_on_non_tty)
@@ -424,7 +424,7 @@ TEST(high_risk_actions_refuse_without_yes_on_non_tty)
 	int i;
 
 	for (i = 0; i < NRISKY; i++) {
-		run_risky(&r, i, NULL, 0, -1, NULL);
+		run_risky(&r, i, NULL, 0, -1, -1, NULL);
 		EXPECT_EQ(2, r.status) TH_LOG("aiosctl %s %s: %s", risky[i][0],
 					      risky[i][1], r.err);
 		EXPECT_NE(NULL, strstr(r.err, "refusing to"))
@@ -448,7 +448,7 @@ TEST(yes_is_accepted_anywhere)
 	for (i = 0; i < NRISKY; i++) {
 		for (w = 0; w < 3; w++) {
 			for (y = 0; y < 2; y++) {
-				run_risky(&r, i, yes[y], w, -1, NULL);
+				run_risky(&r, i, yes[y], w, -1, -1, NULL);
 				EXPECT_EQ(1, r.status)
 					TH_LOG("aiosctl %s %s with %s at %d: %s",
 					       risky[i][0], risky[i][1], yes[y], w, r.err);
@@ -458,53 +458,130 @@ TEST(yes_is_accepted_anywhere)
 	}
 }
 
-TEST(terminal_asks_and_a_no_does_nothing)
+/* A pseudo-terminal pair: *m the master, *s the slave (stdin of aiosctl). */
+static int open_pty(int *m, int *s)
+{
+	struct termios t;
+
+	*m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (*m < 0)
+		return -1;
+	if (grantpt(*m) || unlockpt(*m)) {
+		close(*m);
+		return -1;
+	}
+	*s = open(ptsname(*m), O_RDWR | O_NOCTTY);
+	if (*s < 0) {
+		close(*m);
+		return -1;
+	}
+	if (!tcgetattr(*s, &t)) {
+		t.c_lflag &= ~ECHO;	/* the answer is not echoed back */
+		tcsetattr(*s, TCSANOW, &t);
+	}
+	return 0;
+}
+
+TEST(terminal_asks_and_only_yes_goes_ahead)
+{
+	static const char *const no[] = { "n\n", "\n", "nope\n" };
+	static const char *const yes[] = { "y\n", "YES\n" };
+	static struct run r;
+	int i, k, m, s;
+
+	for (i = 0; i < NRISKY; i++) {
+		for (k = 0; k < 3; k++) {
+			if (open_pty(&m, &s))
+				SKIP(return, "no pseudo-terminal here");
+			run_risky(&r, i, NULL, 0, s, m, no[k]);
+			close(s);
+			close(m);
+			EXPECT_EQ(1, r.status) TH_LOG("aiosctl %s %s: %s", risky[i][0],
+						      risky[i][1], r.err);
+			EXPECT_NE(NULL, strstr(r.err, "? [y/N] ")) TH_LOG("%s", r.err);
+			EXPECT_NE(NULL, strstr(r.err, "not confirmed, nothing done"));
+			EXPECT_EQ(0, strlen(r.out));
+		}
+		for (k = 0; k < 2; k++) {
+			if (open_pty(&m, &s))
+				SKIP(return, "no pseudo-terminal here");
+			run_risky(&r, i, NULL, 0, s, m, yes[k]);
+			close(s);
+			close(m);
+			/* confirmed: it went on and failed later (no module/aiosd) */
+			EXPECT_EQ(1, r.status) TH_LOG("%s", r.err);
+			EXPECT_NE(NULL, strstr(r.err, "? [y/N] "));
+			EXPECT_EQ(NULL, strstr(r.err, "not confirmed"))
+				TH_LOG("aiosctl %s %s: %s", risky[i][0], risky[i][1], r.err);
+		}
+	}
+}
+
+/* Copy the string value of "key":"..." in json into out. */
+static bool json_str(const char *json, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(json, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	e = strchr(p, '"');
+	if (!e || (size_t)(e - p) >= len)
+		return false;
+	memcpy(out, p, e - p);
+	out[e - p] = '\0';
+	return true;
+}
+
+/* Without --yes nothing is destroyed; with it, it is (a local state dir). */
+TEST(refusal_keeps_the_data_and_yes_destroys_it)
 {
 	static struct run r;
-	int m, i;
+	char dir[] = "/tmp/aiosctl-grammar-state-XXXXXX";
+	char prop[64], snap[64], cmd[256];
 
-	for (i = 0; i < NRISKY; i++) {
-		m = posix_openpt(O_RDWR | O_NOCTTY);
-		if (m < 0)
-			SKIP(return, "no pseudo-terminals here");
-		ASSERT_EQ(0, grantpt(m));
-		ASSERT_EQ(0, unlockpt(m));
-		{
-			int s = open(ptsname(m), O_RDWR);
-			struct termios t;
+	ASSERT_NE(NULL, mkdtemp(dir));
+	run(&r, "run", "create", "r1", "--state", dir, NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	run(&r, "-j", "ltm", "propose", "r1",
+	    "[{\"text\":\"the sky is blue\",\"scope\":\"facts\"}]", "--state", dir, NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	ASSERT_TRUE(json_str(r.out, "proposal", prop, sizeof(prop)));
+	run(&r, "ltm", "discard", "r1", prop, "--state", dir, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "pass --yes"));
+	run(&r, "-j", "ltm", "proposals", "r1", "--state", dir, NULL);
+	EXPECT_NE(NULL, strstr(r.out, prop)) TH_LOG("refused discard lost the proposal");
+	run(&r, "ltm", "disc", "r1", prop, "--state", dir, "-y", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "discarded"));
+	run(&r, "-j", "ltm", "proposals", "r1", "--state", dir, NULL);
+	EXPECT_EQ(NULL, strstr(r.out, prop));
 
-			ASSERT_GE(s, 0);
-			tcgetattr(s, &t);
-			t.c_lflag &= ~ECHO;
-			tcsetattr(s, TCSANOW, &t);
-			run_risky(&r, i, NULL, 0, s, NULL);
-			close(s);
-		}
-		close(m);
-		(void)r;
-		break;
-	}
-	/* a real exchange: "n" declines with 1, nothing done */
-	for (i = 0; i < NRISKY; i++) {
-		int s;
+	run(&r, "-j", "context", "create", "[{\"role\":\"system\",\"content\":\"hi\"}]",
+	    "--state", dir, NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	ASSERT_TRUE(json_str(r.out, "snapshot", snap, sizeof(snap)));
+	run(&r, "context", "delete", snap, "--state", dir, NULL);
+	EXPECT_EQ(2, r.status);
+	run(&r, "-j", "context", "list", "--state", dir, NULL);
+	EXPECT_NE(NULL, strstr(r.out, snap)) TH_LOG("refused delete lost the snapshot");
+	run(&r, "--yes", "cont", "del", snap, "--state", dir, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "deleted"));
+	run(&r, "-j", "context", "list", "--state", dir, NULL);
+	EXPECT_EQ(NULL, strstr(r.out, snap));
 
-		m = posix_openpt(O_RDWR | O_NOCTTY);
-		ASSERT_GE(m, 0);
-		ASSERT_EQ(0, grantpt(m));
-		ASSERT_EQ(0, unlockpt(m));
-		s = open(ptsname(m), O_RDWR | O_NOCTTY);
-		ASSERT_GE(s, 0);
-		run_risky(&r, i, NULL, 0, s, NULL);
-		close(s);
-		close(m);
-		(void)s;
-	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	EXPECT_EQ(0, system(cmd));
 }
 
 TEST(json_and_pretty_before_and_after_the_object)
 {
 	static struct run r;
-	json_placeholder:;
 	char path[] = "/tmp/aiosctl-grammar-XXXXXX";
 	int fd = mkstemp(path);
 

@@ -68,6 +68,16 @@ b=$agent_id
 
 expect 0 "^$a +- +worker-a +normal +live" "agents table" -- "$A" agents
 expect 0 "\"name\": \"worker-b\"" "agents show json" -- "$A" -j -p ag sh "$b"
+# grammar against the module: abbreviations, ambiguity, -p alone, ls alias
+expect 0 "^$a +- +worker-a " "ag l" -- "$A" ag l
+expect 0 "^$b +- +worker-b " "agents ls" -- "$A" agents ls
+expect 2 "ambiguous: agents, audit" "ambiguous object" -- "$A" a
+expect 0 '^\{$' "-p alone is pretty JSON" -- "$A" st -p
+# ipc policy (admin; audited)
+expect 0 "agent $a may send only to $b" "ipc policy --allow" -- "$A" ipc pol "$a" --allow "$b"
+expect 0 '"op":"msg_policy","object":'"$a"',"result":0' "ipc policy audited" -- "$A" -j audit --limit 16
+expect 1 "" "ipc policy as user" -- setpriv --reuid=1000 --regid=1000 --clear-groups "$A" ipc policy "$a" --clear
+expect 0 "agent $a may send to anyone" "ipc policy --clear" -- "$A" ipc policy "$a" --clear
 expect 0 "agent $a: SPAWN_AGENT,ALLOC_MEMORY" "caps show" -- "$A" caps show "$a"
 expect 0 "agent $a: SPAWN_AGENT,ALLOC_MEMORY,ACCESS_FS,ACCESS_NET" "caps grant" \
 	-- "$A" caps grant "$a" access_net,ACCESS_FS
@@ -146,6 +156,15 @@ expect 0 "scn-q +priority +2 " "queues table" -- "$A" queues
 expect 0 '"name":"scn-q".*"aging_ms":50' "queues show -j" -- "$A" -j queues show scn-q
 expect 0 '^\[' "tasks -j" -- "$A" -j tasks --queue scn-q
 expect 1 "ADMIN required" "queues create as user" -- "${U[@]}" "$A" queues create scn-u --algo fifo
+# tasks cancel (confirmation, abbreviations, a non-submitter user is refused)
+start_agent --submit scn-q submitter
+read -r sub_id task_id <<<"$agent_id"
+expect 0 "^$task_id +[0-9]+ +$sub_id +- +normal +queued" "tasks list" -- "$A" tasks list --queue scn-q
+expect 2 "pass --yes" "tasks cancel without --yes" -- "$A" tasks cancel "$task_id"
+expect 1 "" "tasks cancel as user" -- "${U[@]}" "$A" --yes tasks cancel "$task_id"
+expect 0 "task $task_id cancelled" "tasks cancel" -- "$A" ta ca "$task_id" -y
+expect 0 "\"id\":$task_id,.*\"state\":\"cancelled\"" "tasks -j after cancel" -- "$A" tasks -j --queue scn-q
+expect 1 "" "tasks cancel unknown" -- "$A" --yes tasks cancel 999999
 expect 2 "pass --yes" "queues destroy without --yes" -- "$A" queues destroy scn-q
 expect 0 "queue scn-q destroyed" "queues destroy" -- "$A" --yes queues destroy scn-q
 expect 1 "no such queue" "queues destroy again" -- "$A" --yes queues destroy scn-q

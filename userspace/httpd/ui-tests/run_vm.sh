@@ -75,9 +75,9 @@ pids+=($!)
 wait_for "the demo agents" 60 test -s "$work/demo.json"
 
 # aios-httpd is unprivileged: uid 1000, the token decides what it may see.
+# No --allow-origin: the panel's own loopback origin is accepted by default.
 setpriv --reuid=1000 --regid=1000 --clear-groups \
-	"$BIN/aios-httpd" --no-socket --listen "127.0.0.1:$PORT" \
-	--allow-origin "http://127.0.0.1:$PORT" -a "$work/aiosd.sock" \
+	"$BIN/aios-httpd" --no-socket --listen "127.0.0.1:$PORT" -a "$work/aiosd.sock" \
 	--www "$TOP/userspace/httpd/www" --openapi "$TOP/userspace/httpd/openapi.json" \
 	> "$work/httpd.log" 2>&1 &
 pids+=($!)

@@ -16,6 +16,7 @@
 #include "kselftest_harness.h"
 #include "pack.h"
 #include "run.h"
+#include "runops.h"
 #include "testutil.h"
 
 FIXTURE(d) {
@@ -425,6 +426,93 @@ TEST_F(d, packs_carry_the_ledgers_working_set)
 	free(ws);
 	free(ledger);
 	free(stale);
+}
+
+/* aiosd's round: working-set changes of three group runs wait for one
+ * round sync whose fdatasyncs run concurrently (psync.h); one of them
+ * fails: the round fails, that run's change is taken back, the others
+ * stay and are durable. */
+static int one_sync_fails(void *ctx, int fd)
+{
+	int *budget = ctx;
+
+	if (__atomic_fetch_sub(budget, 1, __ATOMIC_SEQ_CST) == 1)
+		return -EIO;
+	return fdatasync(fd) < 0 ? -errno : 0;
+}
+
+static json_t *rcall(struct aios_runops *o, const char *fmt, const char *run, int *rc)
+{
+	struct aios_runops_caller who = { .ns = 7 };
+	struct aios_rerr e = { 0 };
+	char text[400];
+	json_t *req, *res = NULL;
+
+	snprintf(text, sizeof(text), fmt, run);
+	req = json_loads(text, 0, NULL);
+	*rc = aios_runops_handle(o, &who, json_string_value(json_object_get(req, "op")),
+				 req, &res, &e);
+	json_decref(req);
+	return res;
+}
+
+TEST_F(d, round_sync_failure_takes_back_only_the_failed_runs_change)
+{
+	int budget = 1 << 30;
+	struct aios_ledger_io io = { .fdatasync = one_sync_fails, .ctx = &budget };
+	struct aios_runops_opts op = { .policy = AIOS_LEDGER_FSYNC_GROUP, .deferred_sync = 1,
+				       .io = &io, .state_dir = self->dir };
+	static const char *const runs[] = { "ga", "gb", "gc" };
+	struct aios_runops *o;
+	struct aios_rerr e;
+	int rc, at0 = 0, at1 = 0;
+	json_t *res;
+
+	ASSERT_EQ(0, aios_runops_open(&op, &o, NULL));
+	for (int i = 0; i < 3; i++) {
+		json_decref(rcall(o, "{\"op\":\"run.create\",\"run\":\"%s\"}", runs[i], &rc));
+		ASSERT_EQ(0, rc);
+	}
+	for (int i = 0; i < 3; i++) {
+		json_decref(rcall(o, "{\"op\":\"workset.put\",\"run\":\"%s\",\"expected_seq\":0,"
+				  "\"doc\":{\"goal\":\"g\",\"status\":\"active\",\"step\":1}}",
+				  runs[i], &rc));
+		ASSERT_EQ(0, rc);
+	}
+	ASSERT_EQ(1, aios_runops_unsynced(o));
+	budget = 2;	/* the second of the three syncs fails */
+	ASSERT_EQ(-EIO, aios_runops_sync(o, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "sync failed")) TH_LOG("%s", e.msg);
+	budget = 1 << 30;
+	ASSERT_EQ(0, aios_runops_unsynced(o));
+	for (int i = 0; i < 3; i++) {
+		res = rcall(o, "{\"op\":\"workset.get\",\"run\":\"%s\"}", runs[i], &rc);
+		ASSERT_EQ(0, rc);
+		if (json_integer_value(json_object_get(res, "seq")) == 0)
+			at0++;
+		else if (json_integer_value(json_object_get(res, "seq")) == 1)
+			at1++;
+		json_decref(res);
+	}
+	ASSERT_EQ(1, at0);
+	ASSERT_EQ(2, at1);
+	aios_runops_close(o);
+	/* and that is what the disk says after reopening */
+	at0 = at1 = 0;
+	for (int i = 0; i < 3; i++) {
+		struct aios_run *r;
+		uint64_t seq;
+		json_t *doc;
+
+		ASSERT_EQ(0, aios_run_open(self->dir, runs[i], NULL, &r, NULL, &e));
+		ASSERT_EQ(0, aios_ws_get(aios_run_ws(r), &doc, &seq));
+		json_decref(doc);
+		at0 += seq == 0;
+		at1 += seq == 1;
+		aios_run_close(r);
+	}
+	ASSERT_EQ(1, at0);
+	ASSERT_EQ(2, at1);
 }
 
 TEST_HARNESS_MAIN

@@ -27,9 +27,10 @@ export function timeStep(spanMs, px) {
 
 export function ticks(max, count) {
 	const step = niceStep(max, count);
-	const out = [];
-	for (let v = 0; v <= max + step / 2; v += step)
-		out.push(Number(v.toPrecision(12)));
+	const out = [0];
+	// Up to the first tick at or above max, so that every point fits.
+	while (out[out.length - 1] < max)
+		out.push(Number((out.length * step).toPrecision(12)));
 	return out;
 }
 
