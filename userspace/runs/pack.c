@@ -499,7 +499,7 @@ static int check_pack(struct pset *s, json_t **mout, struct aios_rerr *e)
 		json_decref(doc);
 		/* and it is the working set the ledger records */
 		rc = aios_wsl_check_pack(f->data, f->len, pset_find(s, "ledger.log")->data,
-					 pset_find(s, "ledger.log")->len, e);
+					 (size_t)v.bytes, e);
 		if (rc)
 			goto fail;
 	}

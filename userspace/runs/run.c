@@ -342,8 +342,8 @@ static int ws_resync_locked(struct aios_run *r, struct aios_rerr *e)
 		goto out;
 	}
 	rc = aios_ws_restore(r->ws, cur_seq, w.doc, w.seq, e);
-	if (rc == -ESTALE)
-		goto out;
+	if (rc == -ESTALE || rc == -ENOMEM)
+		goto out;	/* nothing restored */
 	/* restored in memory; a cache file not rewritten is rebuilt at open */
 	rc = 0;
 	r->ws_lseq = w.lseq;

@@ -167,6 +167,8 @@ int aios_wsl_last_buf(const void *buf, size_t len, struct aios_wsl_rec *out,
 		uint32_t tot = le32_at(b + off + 4), pl = le32_at(b + off + 36);
 		uint16_t tl = le16_at(b + off + 32);
 
+		if (!le32_at(b + off) && !tot)
+			break;		/* preallocated zeros after the records */
 		if (!tot || tot > len - off ||
 		    (uint64_t)AIOS_LEDGER_REC_HDR + tl + pl > tot)
 			return aios_rerr_set(e, EBADMSG, "ledger image is malformed at offset %zu", off);
