@@ -447,9 +447,10 @@ env = {
                                        "none (default --threads 4)"),
     "aios_durability": "runs.fsync none: ledger records written, not synced "
                        "(the peer's flushed JSONL); group: durable group commit",
-    "aios_workset_write": "every workset.put also replaces workset.json with "
-                          "write+fsync+rename+fsync(dir), whatever runs.fsync says "
-                          "(userspace/runs/fsutil.c aios_write_file_atomic)",
+    "aios_workset_write": "the workset ledger record carries the document and "
+                          "follows runs.fsync; workset.json is an unsynced cache "
+                          "swapped in with renameat2(RENAME_EXCHANGE) and rebuilt "
+                          "from the ledger at open (userspace/runs/wsledger.c)",
     "state_fs": os.popen(f"stat -f -c %T {S}").read().strip(),
     "native_patch_none_tmpfs": "diagnostic: a second aiosd with its state on tmpfs "
                                "(/dev/shm), where fsync costs nothing; not in the ratios",
