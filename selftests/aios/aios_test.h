@@ -66,6 +66,31 @@ static inline uint64_t aios_boottime_ns(void)
 }
 
 /* Does this process hold CAP_SYS_ADMIN (effective)? */
+/*
+ * Wait until process pid sleeps inside an aios call (its wchan names an
+ * aios function), at most 5 s: 0, or -ETIMEDOUT.
+ */
+static inline int aios_wait_blocked(pid_t pid)
+{
+	char path[64], buf[128];
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = 0;
+
+		if (f) {
+			n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+		}
+		buf[n] = 0;
+		if (strstr(buf, "aios"))
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 static inline bool aios_have_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = {

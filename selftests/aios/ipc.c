@@ -741,7 +741,8 @@ TEST_F(ipc, receiver_death_wakes_blocked_sender)
 
 		_exit(aios_write_u64(res[1], (__u64)-ret) ? 1 : 0);
 	}
-	usleep(200000);
+	/* kill the receiver only once the sender really waits for room */
+	ASSERT_EQ(0, aios_wait_blocked(snd));
 	kill(rcv, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, aios_wait(rcv));
 	ASSERT_EQ(0, aios_read_u64(res[0], &err));

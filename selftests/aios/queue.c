@@ -77,28 +77,6 @@ static struct aios_t_qcfg qcfg(int algo, int conc)
 	return c;
 }
 
-/* Wait until process pid sleeps inside an aios call (5 s at most). */
-static int wait_blocked(pid_t pid)
-{
-	char path[64], buf[128];
-
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n = 0;
-
-		if (f) {
-			n = fread(buf, 1, sizeof(buf) - 1, f);
-			fclose(f);
-		}
-		buf[n] = 0;
-		if (strstr(buf, "aios"))
-			return 0;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
-}
-
 static int fetch_complete_u64(int fd, __u32 qid, __u64 *v)
 {
 	struct aios_task_fetch f;
@@ -889,7 +867,7 @@ TEST_F(q, killed_agent_blocked_in_fetch_gets_enolink)
 		_exit(aios_fetch(fd, id, -1, 0, &v, 8, &f) == -ENOLINK ? 0 : 111);
 	}
 	ASSERT_EQ(0, aios_read_u64(fds[0], &aid));
-	ASSERT_EQ(0, wait_blocked(pid));
+	ASSERT_EQ(0, aios_wait_blocked(pid));
 	ASSERT_EQ(0, aios_nl_kill(&self->nl, -1, aid, SIGUSR1, 0, NULL, 0));
 	EXPECT_EQ(0, aios_wait(pid));
 	close(fds[0]);
@@ -955,8 +933,8 @@ TEST_F(q, destroy_wakes_blocked_fetcher_and_submitter)
 		      aios_submit_u64(fd, full, AIOS_PRIO_NORMAL, 2, NULL) ==
 		      -EIDRM ? 0 : 63);
 	}
-	ASSERT_EQ(0, wait_blocked(fetcher));
-	ASSERT_EQ(0, wait_blocked(submitter));
+	ASSERT_EQ(0, aios_wait_blocked(fetcher));
+	ASSERT_EQ(0, aios_wait_blocked(submitter));
 	ASSERT_EQ(0, aios_nl_qdestroy(&self->nl, -1, empty, 0, NULL, 0));
 	ASSERT_EQ(0, aios_nl_qdestroy(&self->nl, -1, full, AIOS_DESTROY_FORCE,
 				      NULL, 0));
@@ -1021,7 +999,7 @@ TEST_F(q, submit_blocks_on_full_queue_until_room)
 		_exit(fd < 0 ? 70 :
 		      aios_submit_u64(fd, id, AIOS_PRIO_NORMAL, 2, NULL) ? 71 : 0);
 	}
-	ASSERT_EQ(0, wait_blocked(pid));
+	ASSERT_EQ(0, aios_wait_blocked(pid));
 	ASSERT_EQ(0, aios_nl_qget(&self->nl, id, NULL, &qs));
 	EXPECT_EQ(1, qs.submitted);
 	ASSERT_EQ(0, aios_fetch_u64(self->wrk, id, &v, &f));
@@ -1292,7 +1270,7 @@ TEST_F_TIMEOUT(q, signals_interrupt_blocking_calls, 60)
 		_exit(got_signal == SIGUSR1 ? 0 : 97);
 	}
 	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(0, wait_blocked(pid));
+		ASSERT_EQ(0, aios_wait_blocked(pid));
 		usleep(20 * 1000);
 		kill(pid, SIGUSR1);
 		/* Let it leave the call before looking for the next one. */
@@ -1318,10 +1296,10 @@ TEST_F_TIMEOUT(q, sa_restart_resumes_unbounded_fetch, 60)
 			_exit(101);
 		_exit(v == 42 && got_signal == SIGUSR1 ? 0 : 102);
 	}
-	ASSERT_EQ(0, wait_blocked(pid));
+	ASSERT_EQ(0, aios_wait_blocked(pid));
 	kill(pid, SIGUSR1);
 	usleep(100 * 1000);
-	ASSERT_EQ(0, wait_blocked(pid));	/* restarted, blocked again */
+	ASSERT_EQ(0, aios_wait_blocked(pid));	/* restarted, blocked again */
 	ASSERT_EQ(0, aios_submit_u64(self->sub, id, AIOS_PRIO_NORMAL, 42, NULL));
 	EXPECT_EQ(0, aios_wait(pid));
 }
