@@ -23,7 +23,8 @@ struct httpd_config {
 	char aiosd[108];		/* aiosd socket */
 	char www[512];			/* static files; "" = none */
 	char openapi[512];		/* the OpenAPI document */
-	unsigned int threads;
+	unsigned int threads;		/* handler workers: aiosd calls in flight */
+	unsigned int io_threads;	/* libmicrohttpd's thread pool */
 	size_t max_body;		/* JSON bodies */
 	size_t max_pack;		/* POST /v1/packs */
 	unsigned int max_depth;		/* JSON nesting */
@@ -120,6 +121,7 @@ struct route {
 #define R_PACK		(1u << 2)	/* body: a resume pack (gzip) */
 #define R_OPTJSON	(1u << 3)	/* JSON body optional */
 #define R_MERGE		(1u << 4)	/* also application/merge-patch+json */
+#define R_INLINE	(1u << 5)	/* short: run on the MHD thread, no worker */
 
 extern const struct route g_routes[];
 extern const size_t g_nroutes;
@@ -129,6 +131,10 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn,
 			     const char *url, const char *method,
 			     const char *version, const char *upload,
 			     size_t *upload_size, void **con_cls);
+/* The worker threads that run handlers (--threads); 0 or -errno. */
+int workers_start(unsigned int n);
+/* Finish the queued requests and join the workers. */
+void workers_stop(void);
 void httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		     enum MHD_RequestTerminationCode toe);
 
@@ -144,6 +150,17 @@ void reply_json(struct hreq *x, unsigned int status, json_t *out);
  * (caller decrefs), or -errno after setting the problem response.
  */
 int xcall(struct hreq *x, json_t *req, json_t **reply);
+/*
+ * The same for hot paths, without decoding and re-encoding the reply:
+ * fields are the request's members as JSON text ("\"op\":...", without
+ * "v" and "id"; the caller escapes them).  On success the number of
+ * members of the reply, their spans in m (at most max) and in *body
+ * (malloc'd, NUL-terminated, *len bytes) aiosd's reply, "ok": true.  An
+ * aiosd error or a failure: -errno after setting the problem response.
+ */
+struct json_member;
+int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
+	      struct json_member *m, unsigned int max);
 /* Query parameter or NULL. */
 const char *query(struct hreq *x, const char *name);
 /* Parse an unsigned query parameter; false after a 400 problem. */
@@ -199,5 +216,19 @@ const char *mime_type(const char *name);
 /* json.c */
 /* Deepest nesting of the JSON text (arrays and objects). */
 unsigned int json_text_depth(const char *p, size_t n);
+
+/*
+ * The top-level members of an object's JSON text, as spans of the text
+ * (key without its quotes, escapes left as they are; value as written):
+ * at most max of them.  Their count, or -1 when p is not one object with
+ * at most max members.  For aiosd's replies (trusted, already valid
+ * JSON): it delimits, it does not validate.
+ */
+struct json_member {
+	const char *key, *val;
+	size_t klen, vlen;
+};
+int json_members(const char *p, size_t n, struct json_member *m, unsigned int max);
+bool json_member_is(const struct json_member *m, const char *name);
 
 #endif

@@ -84,12 +84,14 @@ static void usage(FILE *f)
 "      --openapi FILE       OpenAPI document (default " AIOS_HTTPD_OPENAPI ")\n"
 "\n"
 "Limits:\n"
-"      --threads N          worker threads (default 4)\n"
+"      --threads N          handler threads: requests served (calls to aiosd in\n"
+"                           flight) at once (default 32)\n"
+"      --io-threads N       libmicrohttpd's threads, which do the HTTP (default 4)\n"
 "      --max-body BYTES     JSON request bodies (default 2097152; 413 above)\n"
 "      --max-pack BYTES     uploaded resume packs (default 2097152; 413 above)\n"
 "      --max-depth N        JSON nesting (default 32; 400 above)\n"
 "      --max-conns N        connections per listener, split evenly among the\n"
-"                           threads (default 4096)\n"
+"                           --io-threads (default 4096)\n"
 "      --per-ip N           TCP connections per client address (default 64)\n"
 "      --per-principal N    requests in flight per principal (default 64; 429 above)\n"
 "      --timeout S          idle/slow connection timeout (default 10)\n"
@@ -120,7 +122,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long lo,
 static int parse_args(int argc, char **argv)
 {
 	enum { O_NOSOCK = 256, O_MODE, O_ORIGIN, O_OPENAPI, O_THREADS, O_BODY, O_PACK, O_DEPTH,
-	       O_CONNS, O_PERIP, O_PERPR, O_TIMEOUT, O_HDR, O_LOG, O_ROUTES };
+	       O_CONNS, O_PERIP, O_PERPR, O_TIMEOUT, O_HDR, O_LOG, O_ROUTES, O_IOTHREADS };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "no-socket", no_argument, NULL, O_NOSOCK },
@@ -131,6 +133,7 @@ static int parse_args(int argc, char **argv)
 		{ "www", required_argument, NULL, 'w' },
 		{ "openapi", required_argument, NULL, O_OPENAPI },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "io-threads", required_argument, NULL, O_IOTHREADS },
 		{ "max-body", required_argument, NULL, O_BODY },
 		{ "max-pack", required_argument, NULL, O_PACK },
 		{ "max-depth", required_argument, NULL, O_DEPTH },
@@ -153,7 +156,8 @@ static int parse_args(int argc, char **argv)
 	snprintf(g_cfg.aiosd, sizeof(g_cfg.aiosd), "%s", env && *env ? env : "/run/aios/aiosd.sock");
 	snprintf(g_cfg.www, sizeof(g_cfg.www), "%s", AIOS_HTTPD_WWW);
 	snprintf(g_cfg.openapi, sizeof(g_cfg.openapi), "%s", AIOS_HTTPD_OPENAPI);
-	g_cfg.threads = 4;
+	g_cfg.threads = 32;
+	g_cfg.io_threads = 4;
 	g_cfg.max_body = 2u << 20;
 	g_cfg.max_pack = 2u << 20;
 	g_cfg.max_depth = 32;
@@ -205,6 +209,7 @@ static int parse_args(int argc, char **argv)
 			strcpy(g_cfg.origins[g_cfg.norigins++], optarg);
 			break;
 		case O_THREADS:
+		case O_IOTHREADS:
 		case O_BODY:
 		case O_PACK:
 		case O_DEPTH:
@@ -215,11 +220,11 @@ static int parse_args(int argc, char **argv)
 		case O_HDR: {
 			unsigned long long lo = 1, hi = 1u << 30;
 
-			if (c == O_THREADS)
+			if (c == O_THREADS || c == O_IOTHREADS)
 				hi = 256;
 			if (c == O_DEPTH)
 				hi = 1000;
-			if (c == O_PERIP)
+			if (c == O_PERIP || c == O_THREADS)
 				lo = 0;
 			if (c == O_HDR)
 				lo = 4096, hi = 1u << 20;
@@ -227,6 +232,8 @@ static int parse_args(int argc, char **argv)
 				return -EINVAL;
 			if (c == O_THREADS)
 				g_cfg.threads = (unsigned int)v;
+			else if (c == O_IOTHREADS)
+				g_cfg.io_threads = (unsigned int)v;
 			else if (c == O_BODY)
 				g_cfg.max_body = v;
 			else if (c == O_PACK)
@@ -361,7 +368,7 @@ static struct MHD_Daemon *start(int lfd, const struct sockaddr *sa, bool tcp)
 
 	/* the logger first, so that MHD logs nothing before it is set */
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
-	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, g_cfg.threads, NULL };
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, g_cfg.io_threads, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, g_cfg.max_conns, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, g_cfg.timeout_s, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -453,6 +460,10 @@ int main(int argc, char **argv)
 	}
 	if (events_start())
 		hlog(1, "cannot start the events thread");
+	if (g_cfg.threads && workers_start(g_cfg.threads)) {
+		hlog(0, "cannot start the worker threads");
+		return 1;
+	}
 	if (ufd >= 0) {
 		du = start(ufd, NULL, false);
 		if (!du) {
@@ -492,6 +503,8 @@ int main(int argc, char **argv)
 	hlog(2, "signal %d: shutting down", sig);
 	notify("STOPPING=1");
 	events_stop();
+	/* resume every suspended request before libmicrohttpd stops */
+	workers_stop();
 	if (du)
 		MHD_stop_daemon(du);
 	if (dt)

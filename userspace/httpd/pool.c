@@ -24,7 +24,13 @@
 #include <time.h>
 
 #define POOL_MAX_AGE_MS		5000
-#define POOL_IDLE_MAX		16	/* idle connections kept per principal */
+/*
+ * Idle connections kept per principal: a worker thread holds one aiosd
+ * connection for the duration of a call, so a principal never uses more
+ * than --threads at once; keeping that many idle means a busy principal
+ * never reconnects and re-authenticates within the reuse window.
+ */
+#define POOL_IDLE_MIN		16
 #define PRINCIPALS_MAX		4096
 #define TOKEN_MAX		256
 
@@ -160,8 +166,13 @@ struct principal *principal_token(const char *token, int *status, const char **d
 		}
 	EVP_Digest(token, n, sha, &shalen, EVP_sha256(), NULL);
 	strcpy(key, "token:");
-	for (int i = 0; i < 32; i++)
-		sprintf(key + 6 + 2 * i, "%02x", sha[i]);
+	for (int i = 0; i < 32; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		key[6 + 2 * i] = hex[sha[i] >> 4];
+		key[7 + 2 * i] = hex[sha[i] & 15];
+	}
+	key[6 + 64] = 0;
 	/* the name shows a short hash prefix, never the token */
 	snprintf(name, sizeof(name), "token %.12s", key + 6);
 	pthread_mutex_lock(&g_lock);
@@ -363,7 +374,7 @@ void pool_put(struct principal *p, struct pconn *pc, bool broken)
 
 	pthread_mutex_lock(&g_lock);
 	g_busy--;
-	if (keep && p->nidle < POOL_IDLE_MAX) {
+	if (keep && p->nidle < (g_cfg.threads > POOL_IDLE_MIN ? g_cfg.threads : POOL_IDLE_MIN)) {
 		pc->next = p->idle;
 		p->idle = pc;
 		p->nidle++;

@@ -10,10 +10,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 const struct route g_routes[] = {
 	{ "GET",  "/health/live", h_health_live, R_PUBLIC },
@@ -24,7 +27,7 @@ const struct route g_routes[] = {
 	{ "POST", "/v1/runs", h_runs_create, R_JSON },
 	{ "GET",  "/v1/runs", h_runs_list, 0 },
 	{ "GET",  "/v1/runs/{id}", h_run_show, 0 },
-	{ "GET",  "/v1/runs/{id}/ws", h_ws_get, 0 },
+	{ "GET",  "/v1/runs/{id}/ws", h_ws_get, R_INLINE },
 	{ "POST", "/v1/runs/{id}/ws", h_ws_post, R_JSON },
 	{ "PATCH", "/v1/runs/{id}/ws", h_ws_patch, R_JSON | R_MERGE },
 	{ "POST", "/v1/runs/{id}/steps", h_steps_post, R_JSON },
@@ -56,6 +59,8 @@ struct rstate {
 	size_t limit;
 	bool too_large;
 	bool entered;
+	bool handled;			/* the handler ran (atomic: worker -> MHD) */
+	struct rstate *next;		/* in the work queue */
 };
 
 /* ---- responses ---- */
@@ -161,6 +166,29 @@ void reply_json(struct hreq *x, unsigned int status, json_t *out)
 
 /* ---- aiosd ---- */
 
+/* Take a pooled aiosd connection for the request, if it has none yet;
+ * -errno after setting the problem response. */
+static int xconnect(struct hreq *x)
+{
+	char msg[600];
+	int e;
+
+	if (x->pc)
+		return 0;
+	e = pool_get(x->pr, x->sockfd, &x->pc, msg, sizeof(msg));
+	if (!e)
+		return 0;
+	if (e == -EACCES || e == -EPERM || e == -EBADF || e == -ENOTCONN) {
+		problem(x, 401, NULL, msg, NULL);
+		x->www_auth = x->tcp;
+	} else if (e == -ENODEV) {
+		problem(x, 401, NULL, msg, NULL);
+	} else {
+		problem(x, 503, NULL, msg, NULL);
+	}
+	return e;
+}
+
 int xcall(struct hreq *x, json_t *req, json_t **reply)
 {
 	char msg[600];
@@ -172,20 +200,10 @@ int xcall(struct hreq *x, json_t *req, json_t **reply)
 		problem(x, 500, NULL, "out of memory", NULL);
 		return -ENOMEM;
 	}
-	if (!x->pc) {
-		e = pool_get(x->pr, x->sockfd, &x->pc, msg, sizeof(msg));
-		if (e) {
-			json_decref(req);
-			if (e == -EACCES || e == -EPERM || e == -EBADF || e == -ENOTCONN) {
-				problem(x, 401, NULL, msg, NULL);
-				x->www_auth = x->tcp;
-			} else if (e == -ENODEV) {
-				problem(x, 401, NULL, msg, NULL);
-			} else {
-				problem(x, 503, NULL, msg, NULL);
-			}
-			return e;
-		}
+	e = xconnect(x);
+	if (e) {
+		json_decref(req);
+		return e;
 	}
 	e = aiosd_call(pconn_client(x->pc), req, &r);
 	json_decref(req);
@@ -204,6 +222,152 @@ int xcall(struct hreq *x, json_t *req, json_t **reply)
 	}
 	*reply = r;
 	return 0;
+}
+
+#define RAW_TIMEOUT_MS	30000	/* as aiosd_set_timeout() in pool_get() */
+#define RAW_BUF		16384	/* first guess of a reply's size */
+
+/* The connection is out of step with aiosd: drop it, answer 502/504. */
+static int raw_fail(struct hreq *x, int e, const char *what)
+{
+	char d[200];
+
+	x->ac_broken = true;
+	snprintf(d, sizeof(d), "aiosd: %s%s%s", what, e == -ETIMEDOUT ? "" : ": ",
+		 e == -ETIMEDOUT ? "" : strerror(-e));
+	problem(x, e == -ETIMEDOUT ? 504 : 502, NULL, d, NULL);
+	return e;
+}
+
+/* Wait until fd is readable (bounded by RAW_TIMEOUT_MS); 0 or -errno. */
+static int raw_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, RAW_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
+}
+
+int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
+	      struct json_member *m, unsigned int max)
+{
+	char frame[512], *b = NULL;
+	uint8_t hdr[4];
+	size_t got = 0, cap = RAW_BUF, want = 0, n;
+	int fd, e, nm;
+
+	*body = NULL;
+	*len = 0;
+	e = xconnect(x);
+	if (e)
+		return e;
+	fd = aiosd_client_fd(pconn_client(x->pc));
+	/* the id is constant: one request at a time on a pooled connection */
+	n = (size_t)snprintf(frame + 4, sizeof(frame) - 4, "{\"v\":1,\"id\":0,%s}", fields);
+	if (n >= sizeof(frame) - 4) {
+		problem(x, 500, NULL, "request to aiosd too long", NULL);
+		return -E2BIG;
+	}
+	frame[0] = (char)(n >> 24);
+	frame[1] = (char)(n >> 16);
+	frame[2] = (char)(n >> 8);
+	frame[3] = (char)n;
+	for (size_t off = 0; off < n + 4;) {
+		ssize_t w = send(fd, frame + off, n + 4 - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return raw_fail(x, -errno, "sending the request");
+		off += (size_t)w;
+	}
+	/* the 4-byte header and (usually all of) the body in one recvmsg */
+	b = malloc(cap + 1);
+	if (!b) {
+		problem(x, 500, NULL, "out of memory", NULL);
+		return -ENOMEM;
+	}
+	for (;;) {
+		struct iovec iov[2];
+		struct msghdr mh = { .msg_iov = iov };
+		ssize_t r;
+
+		if (got < 4) {
+			iov[0] = (struct iovec){ hdr + got, 4 - got };
+			iov[1] = (struct iovec){ b, cap };
+			mh.msg_iovlen = 2;
+		} else {
+			iov[0] = (struct iovec){ b + (got - 4), want - (got - 4) };
+			mh.msg_iovlen = 1;
+		}
+		r = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			e = raw_wait(fd);
+			if (e) {
+				free(b);
+				return raw_fail(x, e, e == -ETIMEDOUT ? "no reply within 30 s" :
+						"waiting for the reply");
+			}
+			continue;
+		}
+		if (r <= 0) {
+			free(b);
+			return raw_fail(x, r < 0 ? -errno : -ECONNRESET, "receiving the reply");
+		}
+		got += (size_t)r;
+		if (got >= 4 && !want) {
+			want = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+			if (!want || want > (256u << 20)) {
+				free(b);
+				return raw_fail(x, -EPROTO, "bad reply frame length");
+			}
+			if (got - 4 > want) {
+				free(b);
+				return raw_fail(x, -EPROTO, "more than one reply frame");
+			}
+			if (want > cap) {
+				char *nb = realloc(b, want + 1);
+
+				if (!nb) {
+					free(b);
+					problem(x, 500, NULL, "out of memory", NULL);
+					x->ac_broken = true;
+					return -ENOMEM;
+				}
+				b = nb;
+				cap = want;
+			}
+		}
+		if (want && got - 4 == want)
+			break;
+	}
+	b[want] = 0;
+	nm = json_members(b, want, m, max);
+	for (int i = 0; i < nm; i++)
+		if (json_member_is(&m[i], "ok") && m[i].vlen == 4 && !memcmp(m[i].val, "true", 4)) {
+			*body = b;
+			*len = want;
+			return nm;
+		}
+	{
+		/* an error (or something unexpected): decode it as xcall does */
+		json_t *r = json_loadb(b, want, 0, NULL), *err = json_object_get(r, "error");
+		int en = (int)json_integer_value(json_object_get(err, "errno"));
+
+		free(b);
+		if (!json_is_object(r) || en <= 0 || !json_is_false(json_object_get(r, "ok"))) {
+			json_decref(r);
+			return raw_fail(x, -EPROTO, "malformed reply");
+		}
+		problem_errno(x, -en, json_string_value(json_object_get(err, "message")), r);
+		json_decref(r);
+		return -en;
+	}
 }
 
 const char *query(struct hreq *x, const char *name)
@@ -529,6 +693,123 @@ static bool parse_body(struct rstate *st)
 	return true;
 }
 
+/* ---- workers ---- */
+
+/*
+ * Handlers make blocking calls to aiosd, so they run on --threads worker
+ * threads while the request's MHD connection is suspended: the few MHD
+ * threads (--io-threads) keep serving every other connection, and up to
+ * --threads calls are in flight at once, which lets aiosd read many
+ * requests per event-loop pass (and group-commit their ledger writes).
+ */
+/* wq_lock protects the queue, wq_stop and wq_n; wq_cond signals work. */
+static pthread_mutex_t wq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wq_cond = PTHREAD_COND_INITIALIZER;
+static struct rstate *wq_head, *wq_tail;
+static bool wq_stop;
+static pthread_t *wq_threads;
+static unsigned int wq_n;
+
+/* Run the route's handler and give back what it took (any thread). */
+static void run_handler(struct rstate *st)
+{
+	struct hreq *x = &st->x;
+
+	st->rt->fn(x);
+	if (x->pc) {
+		pool_put(x->pr, x->pc, x->ac_broken);
+		x->pc = NULL;
+	}
+	if (x->resp && x->status == 200 && st->entered) {
+		/* a stream (SSE) keeps its slot until it ends: the response's
+		 * free callback leaves the principal */
+		st->entered = false;
+	}
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct rstate *st;
+
+		pthread_mutex_lock(&wq_lock);
+		while (!wq_head && !wq_stop)
+			pthread_cond_wait(&wq_cond, &wq_lock);
+		st = wq_head;
+		if (st) {
+			wq_head = st->next;
+			if (!wq_head)
+				wq_tail = NULL;
+		}
+		pthread_mutex_unlock(&wq_lock);
+		if (!st)
+			return NULL;	/* stopping, and nothing left to do */
+		run_handler(st);
+		__atomic_store_n(&st->handled, true, __ATOMIC_RELEASE);
+		MHD_resume_connection(st->x.conn);
+	}
+}
+
+/* Hand a suspended request to a worker; false when there are none (run
+ * it inline then). */
+static bool work_queue(struct rstate *st)
+{
+	bool ok;
+
+	pthread_mutex_lock(&wq_lock);
+	ok = wq_n && !wq_stop;
+	if (ok) {
+		st->next = NULL;
+		if (wq_tail)
+			wq_tail->next = st;
+		else
+			wq_head = st;
+		wq_tail = st;
+		pthread_cond_signal(&wq_cond);
+	}
+	pthread_mutex_unlock(&wq_lock);
+	return ok;
+}
+
+int workers_start(unsigned int n)
+{
+	pthread_t *t = calloc(n, sizeof(*t));
+	unsigned int i;
+	int e = 0;
+
+	if (!t)
+		return -ENOMEM;
+	wq_threads = t;
+	for (i = 0; i < n; i++) {
+		e = pthread_create(&t[i], NULL, worker, NULL);
+		if (e)
+			break;
+		pthread_mutex_lock(&wq_lock);
+		wq_n++;
+		pthread_mutex_unlock(&wq_lock);
+	}
+	if (e)
+		hlog(1, "only %u of %u worker threads started: %s", i, n, strerror(e));
+	return i ? 0 : -e;
+}
+
+void workers_stop(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&wq_lock);
+	wq_stop = true;
+	n = wq_n;
+	pthread_cond_broadcast(&wq_cond);
+	pthread_mutex_unlock(&wq_lock);
+	/* they finish (and resume) what is queued before they exit */
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(wq_threads[i], NULL);
+	free(wq_threads);
+	wq_threads = NULL;
+}
+
 enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn,
 			     const char *url, const char *method,
 			     const char *version, const char *upload,
@@ -568,6 +849,8 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	x = &st->x;
+	if (__atomic_load_n(&st->handled, __ATOMIC_ACQUIRE))
+		return send_x(x);	/* called again after the worker resumed us */
 	if (*upload_size) {
 		size_t n = *upload_size;
 
@@ -611,16 +894,18 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn,
 		}
 		st->entered = true;
 	}
-	st->rt->fn(x);
-	if (x->pc) {
-		pool_put(x->pr, x->pc, x->ac_broken);
-		x->pc = NULL;
+	/*
+	 * The handler blocks on aiosd: a worker runs it while MHD's thread
+	 * goes on with its other connections.  Except the hot reads marked
+	 * R_INLINE: one short aiosd round trip costs less than the hand-off.
+	 */
+	if (!(st->rt->flags & R_INLINE)) {
+		MHD_suspend_connection(conn);
+		if (work_queue(st))
+			return MHD_YES;
+		MHD_resume_connection(conn);
 	}
-	if (x->resp && x->status == 200 && st->entered) {
-		/* a stream (SSE) keeps its slot until it ends: the response's
-		 * free callback leaves the principal */
-		st->entered = false;
-	}
+	run_handler(st);
 	return send_x(x);
 }
 

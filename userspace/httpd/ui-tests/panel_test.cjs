@@ -172,6 +172,7 @@ async function formValue(sel, value) {
 
 let runId = null;
 let packFile = null;
+let downloads = null;
 
 test('the panel loads and takes a bearer token', async () => {
 	await page.goto(URL_BASE, {waitUntil: 'load'});
@@ -412,6 +413,7 @@ test('the ledger verifies', async () => {
 
 test('export a resume pack and import it as another run', async () => {
 	const dl = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'aios-ui-dl-'));
+	downloads = dl;
 	const cdp = await page.createCDPSession();
 	await cdp.send('Browser.setDownloadBehavior', {behavior: 'allow', downloadPath: dl});
 	await page.click('#pack-export');
@@ -539,6 +541,8 @@ async function main() {
 	}
 	await browser.close();
 	fs.rmSync(profile, {recursive: true, force: true});
+	if (downloads)
+		fs.rmSync(downloads, {recursive: true, force: true});
 	console.log(`# Totals: pass:${pass} fail:${fail} xfail:0 xpass:0 skip:${skip} error:0`);
 	process.exit(fail ? 1 : 0);
 }

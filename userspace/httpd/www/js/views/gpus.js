@@ -78,8 +78,11 @@ export function render(main) {
 		tableEl.append(h('p', {class: 'loading', role: 'status'}, 'Loading GPUs…'));
 	const u1 = subscribe('gpu', (gs) => draw(gs || state.gpuSamples.at(-1)?.gpus));
 	const u2 = subscribe('gpu-error', (e) => replace(tableEl, errorBox(e, 'Could not load GPUs')));
+	const resize = () => draw(state.gpuSamples.at(-1)?.gpus);
+	window.addEventListener('resize', resize);
 	return () => {
 		u1();
 		u2();
+		window.removeEventListener('resize', resize);
 	};
 }

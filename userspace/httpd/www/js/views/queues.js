@@ -106,8 +106,12 @@ export function render(main) {
 		tableEl.append(h('p', {class: 'loading', role: 'status'}, 'Loading queues…'));
 	const u1 = subscribe('queues', draw);
 	const u2 = subscribe('queues-error', (e) => replace(tableEl, errorBox(e, 'Could not load queues')));
+	// Redraw at the new size (labels stay readable on a rotated phone).
+	const resize = () => draw(state.queueSamples.at(-1)?.queues);
+	window.addEventListener('resize', resize);
 	return () => {
 		u1();
 		u2();
+		window.removeEventListener('resize', resize);
 	};
 }
