@@ -408,6 +408,19 @@ static int op_run_create(struct aios_runops *o, const struct aios_runops_caller 
 	return 0;
 }
 
+/*
+ * A caller namespace as JSON that every client can read: the raw value
+ * (2^63 | uid for a uid) does not fit a JSON number that JavaScript or
+ * a double keeps exactly.
+ */
+static json_t *owner_json(uint64_t ns)
+{
+	if (ns >> 63)
+		return json_pack("{s:s, s:I}", "kind", "uid",
+				 "uid", (json_int_t)(ns & ~(1ull << 63)));
+	return json_pack("{s:s, s:I}", "kind", "agent", "agent", (json_int_t)ns);
+}
+
 static int op_run_list(struct aios_runops *o, const struct aios_runops_caller *who,
 		       json_t *req, json_t **res, struct aios_rerr *e)
 {
@@ -419,9 +432,14 @@ static int op_run_list(struct aios_runops *o, const struct aios_runops_caller *w
 	if ((rc = check_fields(req, f, e)) || (rc = aios_run_list(o->state, &all, e)))
 		return rc;
 	mine = json_array();
-	json_array_foreach(all, i, x)
-		if (who->admin || (uint64_t)json_integer_value(json_object_get(x, "agent")) == who->ns)
+	json_array_foreach(all, i, x) {
+		uint64_t ns = (uint64_t)json_integer_value(json_object_get(x, "agent"));
+
+		if (who->admin || ns == who->ns) {
+			json_object_set_new(x, "owner", owner_json(ns));
 			json_array_append(mine, x);
+		}
+	}
 	json_decref(all);
 	*res = json_pack("{s:o}", "runs", mine);
 	return 0;
@@ -464,6 +482,16 @@ static int op_run_show(struct aios_runops *o, const struct aios_runops_caller *w
 			 "episodes", (json_int_t)json_array_size(eps),
 			 "ltm_entries", (json_int_t)aios_ltm_count(aios_run_ltm(r)),
 			 "ltm_proposals", (json_int_t)json_array_size(props));
+	if (*res) {
+		uint64_t owner = 0;
+
+		for (int i = 0; i < MAX_OPEN_RUNS; i++)
+			if (o->runs[i].run == r)
+				owner = o->runs[i].owner;
+		json_object_set_new(*res, "owner", owner_json(owner));
+		json_object_set_new(*res, "objective", json_object_get(doc, "goal") ?
+				    json_incref(json_object_get(doc, "goal")) : json_null());
+	}
 	if (*res)
 		json_object_set_new(*res, "workset_recovery", json_pack("{s:s, s:s}",
 			"action", aios_run_ws_report(r)->action,
@@ -532,9 +560,9 @@ static json_t *rec_json(const struct aios_ledger_rec *r)
 	json_t *j, *p = NULL;
 
 	aios_hex(r->hash, 32, hh);
-	j = json_pack("{s:I, s:I, s:I, s:s, s:s}", "seq", (json_int_t)r->seq,
+	j = json_pack("{s:I, s:I, s:I, s:o, s:s, s:s}", "seq", (json_int_t)r->seq,
 		      "ts_ns", (json_int_t)r->ts_ns, "agent", (json_int_t)r->agent,
-		      "type", r->type, "hash", hh);
+		      "by", owner_json(r->agent), "type", r->type, "hash", hh);
 	if (r->payload_len)
 		p = json_loadb((const char *)r->payload, r->payload_len,
 			       JSON_DECODE_ANY, NULL);

@@ -74,7 +74,8 @@ export function percent(part, whole) {
 	return Math.min(100, (100 * p) / w);
 }
 
-// A run owner: an agent id, or 2^63 | uid for a uid's namespace (which
+// A run owner: {kind, agent|uid} from aiosd, or (older replies) an agent id
+// or 2^63 | uid for a uid namespace (which
 // arrives as a negative or huge number; its low bits do not survive a
 // JavaScript number, so only the kind is shown then).
 export function owner(v) {

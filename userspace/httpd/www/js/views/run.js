@@ -149,7 +149,7 @@ function ledgerSection(id) {
 				recs.slice(-100).reverse().map((x) => h('tr', {dataset: {type: String(x.type)}},
 					h('th', {scope: 'row'}, String(x.seq)),
 					h('td', null, timeOf(pick(x, 'ts_ns', 'time_ns'))),
-					h('td', null, owner(pick(x, 'agent'))),
+					h('td', null, owner(pick(x, 'by', 'agent'))),
 					h('td', null, String(x.type)),
 					h('td', null, h('code', null, x.payload !== undefined ?
 						JSON.stringify(x.payload) : `${(x.payload_b64 || '').length} base64 chars`))))) :
