@@ -76,7 +76,7 @@ LINUX_TARBALL	:= /usr/src/linux-source-6.1.tar.xz
 LINUX_SRC	:= $(BUILD)/linux-source
 CHECKPATCH	:= $(LINUX_SRC)/scripts/checkpatch.pl
 
-.PHONY: all deps modules userspace selftests check check-host check-vm \
+.PHONY: all deps deps-ui modules userspace selftests check check-host check-vm \
 	demo bench install clean dkms checkpatch sparse headers help
 
 all: modules userspace selftests
@@ -86,6 +86,10 @@ help:
 
 deps:
 	@$(DEPS) build vm
+
+# the browser tests of the web panel (chromium, npm): only for check
+deps-ui:
+	@$(DEPS) ui
 
 # ---- kselftest headers and checkpatch from Debian's linux-source-6.1 ------
 headers: $(KSFT_HDRS)
@@ -159,7 +163,7 @@ define step
 
 endef
 
-check: deps headers
+check: deps deps-ui headers
 	@mkdir -p $(BUILD)
 	@set -o pipefail; start=$$(date +%s); \
 	$(MAKE) --no-print-directory -k check-host check-vm 2>&1 | tee $(BUILD)/check.log; \

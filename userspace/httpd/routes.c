@@ -225,7 +225,7 @@ int xcall(struct hreq *x, json_t *req, json_t **reply)
 }
 
 #define RAW_TIMEOUT_MS	30000	/* as aiosd_set_timeout() in pool_get() */
-#define RAW_BUF		16384	/* first guess of a reply's size */
+#define RAW_BUF		16384	/* replies up to this size: one recvmsg */
 
 /* The connection is out of step with aiosd: drop it, answer 502/504. */
 static int raw_fail(struct hreq *x, int e, const char *what)
@@ -254,9 +254,11 @@ static int raw_wait(int fd)
 int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
 	      struct json_member *m, unsigned int max)
 {
-	char frame[512], *b = NULL;
+	static const char head[] = "{\"v\":1,\"id\":0,";
+	char small[512], sbuf[RAW_BUF], *frame = small, *b = NULL;
 	uint8_t hdr[4];
-	size_t got = 0, cap = RAW_BUF, want = 0, n;
+	size_t got = 0, want = 0, flen = strlen(fields);
+	size_t n = sizeof(head) - 1 + flen + 1;
 	int fd, e, nm;
 
 	*body = NULL;
@@ -265,12 +267,17 @@ int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
 	if (e)
 		return e;
 	fd = aiosd_client_fd(pconn_client(x->pc));
-	/* the id is constant: one request at a time on a pooled connection */
-	n = (size_t)snprintf(frame + 4, sizeof(frame) - 4, "{\"v\":1,\"id\":0,%s}", fields);
-	if (n >= sizeof(frame) - 4) {
-		problem(x, 500, NULL, "request to aiosd too long", NULL);
-		return -E2BIG;
+	if (n + 4 > sizeof(small)) {
+		frame = malloc(n + 4);
+		if (!frame) {
+			problem(x, 500, NULL, "out of memory", NULL);
+			return -ENOMEM;
+		}
 	}
+	/* the id is constant: one request at a time on a pooled connection */
+	memcpy(frame + 4, head, sizeof(head) - 1);
+	memcpy(frame + 4 + sizeof(head) - 1, fields, flen);
+	frame[n + 3] = '}';
 	frame[0] = (char)(n >> 24);
 	frame[1] = (char)(n >> 16);
 	frame[2] = (char)(n >> 8);
@@ -280,16 +287,21 @@ int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
-			return raw_fail(x, -errno, "sending the request");
+		if (w < 0) {
+			e = -errno;
+			if (frame != small)
+				free(frame);
+			return raw_fail(x, e, "sending the request");
+		}
 		off += (size_t)w;
 	}
-	/* the 4-byte header and (usually all of) the body in one recvmsg */
-	b = malloc(cap + 1);
-	if (!b) {
-		problem(x, 500, NULL, "out of memory", NULL);
-		return -ENOMEM;
-	}
+	if (frame != small)
+		free(frame);
+	/*
+	 * The 4-byte header and (usually all of) the body in one recvmsg,
+	 * into the stack: a large malloc per request costs more (glibc
+	 * consolidates its fast bins for every request of 1 KiB or more).
+	 */
 	for (;;) {
 		struct iovec iov[2];
 		struct msghdr mh = { .msg_iov = iov };
@@ -297,7 +309,7 @@ int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
 
 		if (got < 4) {
 			iov[0] = (struct iovec){ hdr + got, 4 - got };
-			iov[1] = (struct iovec){ b, cap };
+			iov[1] = (struct iovec){ sbuf, sizeof(sbuf) };
 			mh.msg_iovlen = 2;
 		} else {
 			iov[0] = (struct iovec){ b + (got - 4), want - (got - 4) };
@@ -319,30 +331,23 @@ int xcall_raw(struct hreq *x, const char *fields, char **body, size_t *len,
 			free(b);
 			return raw_fail(x, r < 0 ? -errno : -ECONNRESET, "receiving the reply");
 		}
-		got += (size_t)r;
-		if (got >= 4 && !want) {
-			want = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
-			if (!want || want > (256u << 20)) {
-				free(b);
-				return raw_fail(x, -EPROTO, "bad reply frame length");
-			}
-			if (got - 4 > want) {
-				free(b);
-				return raw_fail(x, -EPROTO, "more than one reply frame");
-			}
-			if (want > cap) {
-				char *nb = realloc(b, want + 1);
+		if (got < 4 && got + (size_t)r >= 4) {
+			size_t inbuf = got + (size_t)r - 4;
 
-				if (!nb) {
-					free(b);
-					problem(x, 500, NULL, "out of memory", NULL);
-					x->ac_broken = true;
-					return -ENOMEM;
-				}
-				b = nb;
-				cap = want;
+			want = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+			if (!want || want > (256u << 20))
+				return raw_fail(x, -EPROTO, "bad reply frame length");
+			if (inbuf > want)
+				return raw_fail(x, -EPROTO, "more than one reply frame");
+			b = malloc(want + 1);
+			if (!b) {
+				problem(x, 500, NULL, "out of memory", NULL);
+				x->ac_broken = true;
+				return -ENOMEM;
 			}
+			memcpy(b, sbuf, inbuf);
 		}
+		got += (size_t)r;
 		if (want && got - 4 == want)
 			break;
 	}

@@ -184,17 +184,13 @@ void h_run_show(struct hreq *x)
  * "id", "ok") cut out, the document neither decoded nor re-encoded.  RUN
  * is [A-Za-z0-9._-]+ (the router's check), so it needs no JSON escaping.
  */
-void h_ws_get(struct hreq *x)
+/* Reply with aiosd's successful reply (body, members m) without its
+ * envelope ("v", "id", "ok"); its "seq" is the ETag.  Frees body. */
+static void reply_raw(struct hreq *x, char *body, size_t len, const struct json_member *m,
+		      int nm)
 {
-	struct json_member m[16];
-	char fields[256], *body, *out, *o;
-	size_t len;
-	int nm;
+	char *out, *o;
 
-	snprintf(fields, sizeof(fields), "\"op\":\"workset.get\",\"run\":\"%s\"", RUN);
-	nm = xcall_raw(x, fields, &body, &len, m, 16);
-	if (nm < 0)
-		return;
 	/* the members kept, with fewer separators: never longer than body */
 	out = malloc(len + 2);
 	if (!out) {
@@ -209,7 +205,7 @@ void h_ws_get(struct hreq *x)
 		    json_member_is(&m[i], "ok"))
 			continue;
 		if (json_member_is(&m[i], "seq") && m[i].vlen < 21 &&
-		    strspn(m[i].val, "0123456789") == m[i].vlen)
+		    strspn(m[i].val, "0123456789") >= m[i].vlen)
 			snprintf(x->etag, sizeof(x->etag), "\"%.*s\"", (int)m[i].vlen, m[i].val);
 		if (o != out + 1)
 			*o++ = ',';
@@ -230,6 +226,60 @@ void h_ws_get(struct hreq *x)
 	x->ctype = "application/json";
 	x->problem = false;
 	x->status = 200;
+}
+
+/*
+ * The hot path: aiosd's reply is passed through with its envelope cut
+ * out, the document neither decoded nor re-encoded.  RUN is
+ * [A-Za-z0-9._-]+ (the router's check), so it needs no JSON escaping.
+ */
+void h_ws_get(struct hreq *x)
+{
+	struct json_member m[16];
+	char fields[256], *body;
+	size_t len;
+	int nm;
+
+	snprintf(fields, sizeof(fields), "\"op\":\"workset.get\",\"run\":\"%s\"", RUN);
+	nm = xcall_raw(x, fields, &body, &len, m, 16);
+	if (nm >= 0)
+		reply_raw(x, body, len, m, nm);
+}
+
+/*
+ * workset.put of a whole document, which is forwarded as the client
+ * wrote it (jansson has already parsed the body: it is valid JSON without
+ * duplicate keys), not re-encoded.  false when the body's text could not
+ * be split (then the caller encodes the request).
+ */
+static bool ws_put_raw(struct hreq *x, json_int_t seq)
+{
+	struct json_member m[16], bm[8];
+	char *fields, *body;
+	const struct json_member *doc = NULL;
+	size_t len;
+	int nm = json_members(x->body, x->body_len, bm, 8);
+
+	for (int i = 0; i < nm; i++)
+		if (json_member_is(&bm[i], "doc"))
+			doc = &bm[i];
+	if (!doc)
+		return false;
+	fields = malloc(doc->vlen + 256);
+	if (!fields) {
+		problem(x, 500, NULL, "out of memory", NULL);
+		return true;
+	}
+	len = (size_t)snprintf(fields, 256,
+			       "\"op\":\"workset.put\",\"run\":\"%s\",\"expected_seq\":%lld,\"doc\":",
+			       RUN, (long long)seq);
+	memcpy(fields + len, doc->val, doc->vlen);
+	fields[len + doc->vlen] = 0;
+	nm = xcall_raw(x, fields, &body, &len, m, 16);
+	free(fields);
+	if (nm >= 0)
+		reply_raw(x, body, len, m, nm);
+	return true;
 }
 
 /* RFC 7396 JSON merge patch of target by patch (target modified). */
@@ -333,6 +383,20 @@ void h_ws_patch(struct hreq *x)
 	reply_json(x, 200, strip(r));
 }
 
+/* aiosd's validation paths are relative to the document: make the
+ * problem's path relative to the body, where the document is field. */
+static void doc_path(struct hreq *x, const char *field)
+{
+	const char *p;
+	char np[240];
+
+	if (!x->problem || !x->out || !json_object_get(x->out, "path"))
+		return;
+	p = json_string_value(json_object_get(x->out, "path"));
+	snprintf(np, sizeof(np), "$.%s%s", field, p + 1);
+	json_object_set_new(x->out, "path", json_string(np));
+}
+
 /*
  * Body: {"expected_seq": N, and one of "doc" (the whole document),
  * "patch" (a JSON merge patch, RFC 7396, applied to the current document)
@@ -361,6 +425,9 @@ void h_ws_post(struct hreq *x)
 	if (items) {
 		req = json_pack("{s:s, s:s, s:I, s:O}", "op", "workset.push", "run", RUN,
 				"expected_seq", seq, "items", items);
+	} else if (doc && ws_put_raw(x, seq)) {
+		doc_path(x, "doc");
+		return;
 	} else if (doc) {
 		req = json_pack("{s:s, s:s, s:I, s:O}", "op", "workset.put", "run", RUN,
 				"expected_seq", seq, "doc", doc);
@@ -374,14 +441,8 @@ void h_ws_post(struct hreq *x)
 			return;
 	}
 	if (xcall(x, req, &r)) {
-		/* aiosd's validation paths are relative to the document */
-		if (x->out && json_object_get(x->out, "path") && (doc || patch)) {
-			const char *p = json_string_value(json_object_get(x->out, "path"));
-			char np[240];
-
-			snprintf(np, sizeof(np), "$.%s%s", doc ? "doc" : "patch", p + 1);
-			json_object_set_new(x->out, "path", json_string(np));
-		}
+		if (doc || patch)
+			doc_path(x, doc ? "doc" : "patch");
 		return;
 	}
 	snprintf(x->etag, sizeof(x->etag), "\"%lld\"",

@@ -1248,6 +1248,89 @@ TEST_F(http, slow_and_oversized_clients_are_dropped)
 	hresp_free(&r);
 }
 
+/*
+ * The working set's hot paths pass text through (the client's document to
+ * aiosd, aiosd's reply to the client) instead of re-encoding it: a large
+ * document with escapes, written with odd spacing and key order, reads
+ * back equal, with the seq in the body and the ETag, and the envelope of
+ * aiosd's reply ("v", "id", "ok") never leaks out.
+ */
+TEST_F(http, working_set_text_passes_through)
+{
+	const char *id = mkrun(self);
+	char path[300];
+	json_t *doc, *notes, *j;
+	struct hresp r;
+	char *body, *text;
+	size_t n;
+
+	ASSERT_NE(0, id[0]);
+	snprintf(path, sizeof(path), "/v1/runs/%s/ws", id);
+	notes = json_array();
+	for (int i = 0; i < 100; i++) {
+		char note[400];
+
+		snprintf(note, sizeof(note), "note %d: \"quoted\", back\\slash, \xc3\xa9, tab\t, "
+			 "braces {[}] and 300 more bytes %0300d", i, i);
+		json_array_append_new(notes, json_string(note));
+	}
+	doc = json_pack("{s:o, s:s, s:s, s:i, s:{s:[i, f, n, b]}}", "notes", notes,
+			"status", "active", "goal", "pass through", "step", 3,
+			"vars", "k", 1, 2.5, 0);
+	ASSERT_NE(NULL, doc);
+	text = json_dumps(doc, JSON_INDENT(3));
+	ASSERT_NE(NULL, text);
+	n = strlen(text) + 100;
+	ASSERT_LT(16384, (long)n);	/* more than one read of aiosd's reply */
+	body = malloc(n);
+	ASSERT_NE(NULL, body);
+	/* "doc" first, spaces and newlines around everything */
+	snprintf(body, n, " {\n \"doc\" :\n %s ,\n \"expected_seq\" : 1 }\n", text);
+	free(text);
+	ASSERT_EQ(0, U(self, "POST", path, "application/json", body, &r));
+	free(body);
+	ASSERT_EQ(200, r.status) TH_LOG("%s", r.body);
+	ASSERT_STREQ("{\"seq\":2}\n", r.body);
+	ASSERT_STREQ("\"2\"", hc_header(&r, "ETag"));
+	hresp_free(&r);
+	ASSERT_EQ(0, U(self, "GET", path, NULL, NULL, &r));
+	ASSERT_EQ(200, r.status);
+	ASSERT_STREQ("application/json", hc_header(&r, "Content-Type"));
+	ASSERT_STREQ("\"2\"", hc_header(&r, "ETag"));
+	j = jbody(&r);
+	ASSERT_NE(NULL, j) TH_LOG("not JSON: %.200s", r.body);
+	ASSERT_EQ(2, json_object_size(j));
+	ASSERT_EQ(2, jint(j, "seq"));
+	ASSERT_TRUE(json_equal(doc, json_object_get(j, "doc")));
+	json_decref(j);
+	hresp_free(&r);
+	/* a failure of the document is still a problem with the body's path */
+	ASSERT_EQ(0, U(self, "POST", path, "application/json",
+		       "{\"doc\": {\"goal\": \"g\", \"status\": \"active\", \"step\": \"x\"},"
+		       " \"expected_seq\": 2}", &r));
+	ASSERT_EQ(400, r.status);
+	j = jbody(&r);
+	ASSERT_STREQ("$.doc.step", jstr(j, "path"));
+	ASSERT_STREQ("EINVAL", jstr(j, "code"));
+	json_decref(j);
+	hresp_free(&r);
+	/* and a stale seq a 409 with the current one, the document unchanged */
+	ASSERT_EQ(0, U(self, "POST", path, "application/json",
+		       "{\"doc\": {\"goal\": \"g\", \"status\": \"active\", \"step\": 1}, \"expected_seq\": 1}",
+		       &r));
+	ASSERT_EQ(409, r.status);
+	j = jbody(&r);
+	ASSERT_EQ(2, jint(j, "current_seq"));
+	json_decref(j);
+	hresp_free(&r);
+	ASSERT_EQ(0, U(self, "GET", path, NULL, NULL, &r));
+	j = jbody(&r);
+	ASSERT_TRUE(json_equal(doc, json_object_get(j, "doc")));
+	json_decref(j);
+	hresp_free(&r);
+	json_decref(doc);
+}
+
 static long rss_kb(pid_t pid)
 {
 	char p[64], line[256];
