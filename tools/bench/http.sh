@@ -444,7 +444,7 @@ env = {
     "aios_httpd": "TCP listener on 127.0.0.1, bearer token of a non-admin uid, "
                   "--per-ip 256 --per-principal 256 (64 are in use), run as nobody; "
                   "extra options: " + (os.environ.get("AIOS_BENCH_HTTPD_ARGS") or
-                                       "none (default --threads 4)"),
+                                       "none (defaults: --threads 32 --io-threads 4)"),
     "aios_durability": "runs.fsync none: ledger records written, not synced "
                        "(the peer's flushed JSONL); group: durable group commit",
     "aios_workset_write": "the workset ledger record carries the document and "
