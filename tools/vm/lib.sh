@@ -11,6 +11,9 @@ AIOS_CACHE=${AIOS_CACHE:-${HOME:-/root}/.cache/aios}
 # Modules the initramfs needs to reach the host over 9p (plus their
 # dependencies, resolved with modules.dep).
 VM_INITRD_MODULES="virtio_pci 9pnet_virtio 9p virtio_rng"
+# Loaded only for tools/vm/run --forward (a NIC on QEMU's user-mode
+# network): listed in /aios/net-modules, not /aios/modules.
+VM_INITRD_NET_MODULES="virtio_net"
 
 vm_die() {
 	echo "${ME:-vm}: error: $*" >&2
@@ -32,7 +35,8 @@ vm_installed_abi() {
 	local series=$1
 	find /usr/src -maxdepth 1 -name "linux-headers-$series.*-amd64" \
 		-printf '%f\n' 2>/dev/null | sed 's/^linux-headers-//' |
-		grep -E "^$series\.[0-9]" | sort -V | tail -n1
+		grep -E "^$series\.[0-9]" | grep -v -e '-rt-' -e '-cloud-' |
+		sort -V | tail -n1
 }
 
 # Newest ABI apt knows for a series (no network: the local package lists).
@@ -40,6 +44,7 @@ vm_apt_abi() {
 	local series=$1
 	apt-cache pkgnames "linux-image-$series." 2>/dev/null |
 		grep -E "^linux-image-$series\.[0-9][^ ]*-amd64$" |
+		grep -v -e '-rt-' -e '-cloud-' -e '-unsigned' |
 		sed 's/^linux-image-//' | sort -V | tail -n1
 }
 
@@ -137,13 +142,13 @@ vm_ensure_kernel() {
 	exec 9>&-
 }
 
-# Module paths (relative to lib/modules/<kver>) for $VM_INITRD_MODULES in
-# load order.
+# Module paths (relative to lib/modules/<kver>) for $VM_INITRD_MODULES (or
+# the list given as $2) in load order.
 vm_initrd_modules() {
-	local kver=$1 mdir m path
+	local kver=$1 list=${2-$VM_INITRD_MODULES} mdir m path
 	mdir=$(vm_kernel_dir "$kver")/lib/modules/$kver
 	set -o pipefail
-	for m in $VM_INITRD_MODULES; do
+	for m in $list; do
 		path=$(awk -F: -v m="$m" '{
 			n = $1; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n)
 			gsub(/-/, "_", n)
@@ -156,9 +161,29 @@ vm_initrd_modules() {
 	done | awk '!seen[$0]++'
 }
 
+# vm_initrd_copy MODDIR ROOT LIST PATH...: uncompress the modules into
+# ROOT/lib/modules and append their names to ROOT/aios/LIST, skipping
+# those already in ROOT/aios/modules.
+vm_initrd_copy() {
+	local mdir=$1 root=$2 list=$3 m dst
+	shift 3
+	for m in "$@"; do
+		dst=$(basename "$m")
+		dst=${dst%.xz}; dst=${dst%.zst}; dst=${dst%.gz}
+		! grep -qxF "$dst" "$root/aios/modules" || continue
+		case $m in
+		*.ko.xz) xz -dc "$mdir/$m" > "$root/lib/modules/$dst" ;;
+		*.ko.zst) zstd -qdc "$mdir/$m" > "$root/lib/modules/$dst" ;;
+		*.ko.gz) gzip -dc "$mdir/$m" > "$root/lib/modules/$dst" ;;
+		*) cp "$mdir/$m" "$root/lib/modules/$dst" ;;
+		esac
+		echo "$dst" >> "$root/aios/$list"
+	done
+}
+
 # Build (when missing or older than its inputs) the base initramfs.
 vm_ensure_initramfs() {
-	local kver=$1 dir img tmp bb m dst key mods
+	local kver=$1 dir img tmp bb m key mods
 	dir=$(vm_kernel_dir "$kver")
 	bb=$(command -v busybox || true)
 	[ -n "$bb" ] || vm_die "busybox not found: run tools/deps vm"
@@ -186,17 +211,13 @@ vm_ensure_initramfs() {
 	cp "$TOP/tools/vm/init" "$tmp/init"
 	chmod 755 "$tmp/init"
 	: > "$tmp/aios/modules"
+	: > "$tmp/aios/net-modules"
 	mods=$(vm_initrd_modules "$kver") || { rm -rf "$tmp"; exit 125; }
-	for m in $mods; do
-		dst=$(basename "$m")
-		case $dst in
-		*.ko.xz) xz -dc "$dir/lib/modules/$kver/$m" > "$tmp/lib/modules/${dst%.xz}"; dst=${dst%.xz} ;;
-		*.ko.zst) zstd -qdc "$dir/lib/modules/$kver/$m" > "$tmp/lib/modules/${dst%.zst}"; dst=${dst%.zst} ;;
-		*.ko.gz) gzip -dc "$dir/lib/modules/$kver/$m" > "$tmp/lib/modules/${dst%.gz}"; dst=${dst%.gz} ;;
-		*) cp "$dir/lib/modules/$kver/$m" "$tmp/lib/modules/$dst" ;;
-		esac
-		echo "$dst" >> "$tmp/aios/modules"
-	done
+	vm_initrd_copy "$dir/lib/modules/$kver" "$tmp" modules $mods
+	# For --forward: the network modules not among the base ones.
+	mods=$(vm_initrd_modules "$kver" "$VM_INITRD_NET_MODULES") ||
+		{ rm -rf "$tmp"; exit 125; }
+	vm_initrd_copy "$dir/lib/modules/$kver" "$tmp" net-modules $mods
 	(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 		gzip -1 > "$img.tmp"
 	mv "$img.tmp" "$img"
