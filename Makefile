@@ -6,6 +6,7 @@
 #   make check        host tests (normal and SAN=1) and VM selftests;
 #                     log in build/check.log, last line "N passed, N failed"
 #   make demo         the narrated scenario in the test VM
+#   make panel [PORT=8731]  the web panel at http://127.0.0.1:PORT/ (test VM)
 #   make bench [BENCH=cat]
 #   make install [DESTDIR=] [PREFIX=/usr/local]
 #   make dkms | checkpatch | sparse | clean
@@ -77,12 +78,12 @@ LINUX_SRC	:= $(BUILD)/linux-source
 CHECKPATCH	:= $(LINUX_SRC)/scripts/checkpatch.pl
 
 .PHONY: all deps deps-ui modules userspace selftests check check-host check-vm \
-	demo bench install clean dkms checkpatch sparse headers help
+	demo panel bench install clean dkms checkpatch sparse headers help
 
 all: modules userspace selftests
 
 help:
-	@sed -n '3,19p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(DEPS) build vm
@@ -234,7 +235,12 @@ endif
 # ---- demo, bench ----------------------------------------------------------
 demo: all
 	@test -x $(TOP)/tools/demo/run || { echo "demo: tools/demo/run is missing" >&2; exit 1; }
-	BUILD=$(BUILD) $(TOP)/tools/demo/run
+	BUILD=$(BUILD) PORT=$(PORT) $(TOP)/tools/demo/run
+
+# The web panel from the test VM on this host's loopback (tools/demo/panel).
+PORT		?= 8731
+panel: all
+	BUILD=$(BUILD) $(TOP)/tools/demo/panel --port $(PORT)
 
 bench: all
 	@$(DEPS) bench

@@ -9,6 +9,12 @@
 # aios-httpd as uid 1000 with a TCP listener on 127.0.0.1, then runs
 # panel_test.cjs in headless chromium.  Screenshots: $AIOS_UI_OUT
 # (default BUILD/ui).  Exit status: the tests'.
+#
+# With AIOS_UI_SERVE=SECONDS (tools/demo/panel, "make panel") it runs no
+# tests: it listens on AIOS_UI_LISTEN (default 127.0.0.1:PORT), accepts
+# the Origin AIOS_UI_PUBLIC (the panel's address as the browser sees it),
+# prints that address and the admin token, and serves for SECONDS (0:
+# until killed).
 set -euo pipefail
 
 TOP=${AIOS_TOP:-$(pwd)}
@@ -19,8 +25,12 @@ OUT=${AIOS_UI_OUT:-$BUILD/ui}
 NODE_MODULES=${AIOS_UI_NODE_MODULES:-$BUILD/ui-tests/node_modules}
 PORT=${AIOS_UI_PORT:-8731}
 PY=/usr/bin/python3
+SERVE=${AIOS_UI_SERVE:-}
+LISTEN=${AIOS_UI_LISTEN:-127.0.0.1:$PORT}
+PUBLIC=${AIOS_UI_PUBLIC:-http://127.0.0.1:$PORT/}
+[ -z "$SERVE" ] || NODE_MODULES=	# serving needs no puppeteer
 
-for f in "$BIN/aiosd" "$BIN/aios-httpd" "$NODE_MODULES/puppeteer-core/package.json"; do
+for f in "$BIN/aiosd" "$BIN/aios-httpd" ${NODE_MODULES:+"$NODE_MODULES/puppeteer-core/package.json"}; do
 	if [ ! -e "$f" ]; then
 		echo "run_vm: $f is missing (make all; make -C userspace/httpd/ui-tests deps)" >&2
 		exit 2
@@ -75,13 +85,31 @@ pids+=($!)
 wait_for "the demo agents" 60 test -s "$work/demo.json"
 
 # aios-httpd is unprivileged: uid 1000, the token decides what it may see.
-# No --allow-origin: the panel's own loopback origin is accepted by default.
+# The tests pass no --allow-origin: the panel's own loopback origin is
+# accepted by default.  Serving names the forwarded address anyway.
 setpriv --reuid=1000 --regid=1000 --clear-groups \
-	"$BIN/aios-httpd" --no-socket --listen "127.0.0.1:$PORT" -a "$work/aiosd.sock" \
+	"$BIN/aios-httpd" --no-socket --listen "$LISTEN" -a "$work/aiosd.sock" \
 	--www "$TOP/userspace/httpd/www" --openapi "$TOP/userspace/httpd/openapi.json" \
-	> "$work/httpd.log" 2>&1 &
+	${SERVE:+--allow-origin "${PUBLIC%/}"} > "$work/httpd.log" 2>&1 &
 pids+=($!)
 wait_for aios-httpd 30 curl -sf "http://127.0.0.1:$PORT/health/live"
+
+if [ -n "$SERVE" ]; then
+	echo "panel: $PUBLIC  token: $token  (open: xdg-open $PUBLIC)"
+	[ "$SERVE" = 0 ] && SERVE=infinity
+	sleep "$SERVE" &
+	pids+=($!)
+	# Until the time is up, or aios-httpd or another piece stops.
+	set +e
+	wait -n "${pids[@]}"
+	set -e
+	if kill -0 "${pids[-1]}" 2>/dev/null; then
+		echo "run_vm: a part of the panel stopped; its logs:" >&2
+		keep_logs=1
+		exit 1
+	fi
+	exit 0
+fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png
