@@ -452,6 +452,12 @@ int aios_sb_run(struct aios_sb *sb, const struct aios_sb_request *rq,
 				   rq->stdout_max : DEF_STDOUT };
 	cap[1] = (struct capture){ .fd = ep[0], .max = rq->stderr_max ?
 				   rq->stderr_max : DEF_STDERR };
+	/*
+	 * The captures own the read ends now (run_loop closes them at EOF):
+	 * closing them again below would close whatever another thread got
+	 * under the same number meanwhile.
+	 */
+	op[0] = ep[0] = -1;
 	rc = run_loop(sb, z, rq, cap, ip[1], res, &zr, &have);
 	ip[1] = -1;
 	if (rc)
