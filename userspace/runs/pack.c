@@ -11,6 +11,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "episode.h"
 #include "fsutil.h"
@@ -311,6 +312,63 @@ out:
 
 /* ---- import ------------------------------------------------------------------ */
 
+/*
+ * The tar reader ignores much of what a pack holds (header fields such as
+ * mtime and owner, block padding) and libarchive's gzip filter does not
+ * check the stream's CRC-32, so a damaged byte there would pass.  Inflate
+ * the whole gzip stream once and let zlib check its CRC-32 and length:
+ * any change to the archive's bytes is then refused.  A pack that is not
+ * gzip-compressed (a plain tar made by hand) has no such checksum.
+ */
+static int check_gzip_stream(const char *pack_path, struct aios_rerr *e)
+{
+	unsigned char in[65536], out[65536];
+	z_stream z = { 0 };
+	int rc = 0, zr = Z_OK;
+	size_t n;
+	FILE *f = fopen(pack_path, "rb");
+
+	if (!f)
+		return aios_rerr_set(e, errno, "cannot read resume pack %s: %s",
+				     pack_path, strerror(errno));
+	n = fread(in, 1, 2, f);
+	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b) {
+		fclose(f);
+		return 0;
+	}
+	rewind(f);
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		fclose(f);
+		return aios_rerr_set(e, ENOMEM, "out of memory");
+	}
+	while (zr != Z_STREAM_END) {
+		n = fread(in, 1, sizeof(in), f);
+		if (!n)
+			break;
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+		} while (zr == Z_OK && z.avail_in);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			break;
+	}
+	if (zr != Z_STREAM_END)
+		rc = aios_rerr_set(e, EBADMSG,
+				   "resume pack %s is damaged: its gzip stream %s",
+				   pack_path, zr == Z_DATA_ERROR && z.msg ? z.msg :
+				   "ends early");
+	else if (z.avail_in || fread(in, 1, 1, f))
+		rc = aios_rerr_set(e, EBADMSG,
+				   "resume pack %s is damaged: data after the end of its gzip stream",
+				   pack_path);
+	inflateEnd(&z);
+	fclose(f);
+	return rc;
+}
+
 static int read_archive(const char *pack_path, struct pset *s, struct aios_rerr *e)
 {
 	struct archive *a = archive_read_new();
@@ -552,7 +610,9 @@ int aios_pack_import(const char *pack_path, const char *state,
 	json_t *m = NULL;
 	int rc;
 
-	rc = read_archive(pack_path, &s, e);
+	rc = check_gzip_stream(pack_path, e);
+	if (!rc)
+		rc = read_archive(pack_path, &s, e);
 	if (!rc)
 		rc = check_pack(&s, &m, e);
 	if (rc)
