@@ -340,6 +340,9 @@ static int scan_buf(const unsigned char *buf, size_t total,
 		off += tot;
 		s->good_end = off;
 	}
+	/* zero bytes that ended the last good record were not tail */
+	if (s->good_end > len)
+		s->zero_tail = total - s->good_end;
 	EVP_MD_CTX_free(c);
 	return rc;
 }
